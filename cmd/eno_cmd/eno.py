@@ -1,0 +1,20 @@
+"""`eno`: the command-line entry point (subcommands: apiserver, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="eno", description="Eno in Python.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("version", help="print the version")
+    args = parser.parse_args(argv)
+    if args.command == "version":
+        print("eno-py 0.1.0")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
