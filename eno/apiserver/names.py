@@ -1,0 +1,160 @@
+"""Object names: kube's DNS-1123/1035 validators (with their exact messages) and generateName.
+
+Validators return a list of messages, empty when the value is valid, like
+k8s.io/apimachinery/pkg/util/validation; callers wrap them in field errors on `metadata.name`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+
+DNS1123_LABEL_MAX_LENGTH = 63
+DNS1123_SUBDOMAIN_MAX_LENGTH = 253
+DNS1035_LABEL_MAX_LENGTH = 63
+
+_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
+_DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
+
+_DNS1123_LABEL_RE = re.compile(_DNS1123_LABEL_FMT)
+_DNS1123_SUBDOMAIN_RE = re.compile(_DNS1123_SUBDOMAIN_FMT)
+_DNS1035_LABEL_RE = re.compile(_DNS1035_LABEL_FMT)
+
+# The generated suffix: apiserver's names.SimpleNameGenerator uses utilrand.String, whose alphabet drops
+# vowels and look-alike characters so generated names never spell words.
+GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_RANDOM_LENGTH = 5
+_MAX_GENERATED_PREFIX = 63 - _RANDOM_LENGTH
+
+NameValidator = Callable[[str, bool], list[str]]
+
+
+def regex_error(message: str, fmt: str, *examples: str) -> str:
+    """validation.RegexError, including its odd spacing (`'my-name',  or '123-abc'`)."""
+    if not examples:
+        return f"{message} (regex used for validation is '{fmt}')"
+    text = message + " (e.g. "
+    for i, example in enumerate(examples):
+        if i > 0:
+            text += " or "
+        text += f"'{example}', "
+    return text + f"regex used for validation is '{fmt}')"
+
+
+def max_len_error(length: int) -> str:
+    return f"must be no more than {length} characters"
+
+
+def is_dns1123_label(value: str) -> list[str]:
+    errs: list[str] = []
+    if len(value) > DNS1123_LABEL_MAX_LENGTH:
+        errs.append(max_len_error(DNS1123_LABEL_MAX_LENGTH))
+    if not _DNS1123_LABEL_RE.fullmatch(value):
+        errs.append(
+            regex_error(
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+                "and must start and end with an alphanumeric character",
+                _DNS1123_LABEL_FMT,
+                "my-name",
+                "123-abc",
+            )
+        )
+    return errs
+
+
+def is_dns1123_subdomain(value: str) -> list[str]:
+    errs: list[str] = []
+    if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
+        errs.append(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
+    if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
+        errs.append(
+            regex_error(
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+                "'.', and must start and end with an alphanumeric character",
+                _DNS1123_SUBDOMAIN_FMT,
+                "example.com",
+            )
+        )
+    return errs
+
+
+def is_dns1035_label(value: str) -> list[str]:
+    errs: list[str] = []
+    if len(value) > DNS1035_LABEL_MAX_LENGTH:
+        errs.append(max_len_error(DNS1035_LABEL_MAX_LENGTH))
+    if not _DNS1035_LABEL_RE.fullmatch(value):
+        errs.append(
+            regex_error(
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+                "alphabetic character, and end with an alphanumeric character",
+                _DNS1035_LABEL_FMT,
+                "my-name",
+                "abc-123",
+            )
+        )
+    return errs
+
+
+def is_valid_path_segment_name(value: str) -> list[str]:
+    """The check every name passes because it becomes a URL path segment."""
+    if value in (".", ".."):
+        return [f"may not be '{value}'"]
+    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in value]
+
+
+def _mask_trailing_dash(name: str) -> str:
+    # A generateName prefix may end in '-': validate it as if a generated character followed.
+    if len(name) > 1 and name.endswith("-"):
+        return name[:-2] + "a"
+    return name
+
+
+def name_is_dns_subdomain(name: str, prefix: bool = False) -> list[str]:
+    return is_dns1123_subdomain(_mask_trailing_dash(name) if prefix else name)
+
+
+def name_is_dns_label(name: str, prefix: bool = False) -> list[str]:
+    return is_dns1123_label(_mask_trailing_dash(name) if prefix else name)
+
+
+def name_is_dns1035_label(name: str, prefix: bool = False) -> list[str]:
+    return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
+
+
+def path_segment_name(name: str, prefix: bool = False) -> list[str]:
+    if prefix:
+        return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
+    return is_valid_path_segment_name(name)
+
+
+# The name rule kube-apiserver applies per resource; everything else (including custom resources) uses
+# DNS-1123 subdomains.
+_NAME_RULES: dict[tuple[str, str], NameValidator] = {
+    ("", "namespaces"): name_is_dns_label,
+    ("", "services"): name_is_dns1035_label,
+    ("rbac.authorization.k8s.io", "roles"): path_segment_name,
+    ("rbac.authorization.k8s.io", "clusterroles"): path_segment_name,
+    ("rbac.authorization.k8s.io", "rolebindings"): path_segment_name,
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): path_segment_name,
+}
+
+
+def name_validator(group: str, resource: str) -> NameValidator:
+    return _NAME_RULES.get((group, resource), name_is_dns_subdomain)
+
+
+def validate_name(group: str, resource: str, name: str, prefix: bool = False) -> list[str]:
+    """Messages for an invalid object name (or generateName prefix) of this resource; empty when valid."""
+    errs = name_validator(group, resource)(name, prefix)
+    if not prefix and not errs:
+        errs = is_valid_path_segment_name(name)
+    return errs
+
+
+def generate_name(prefix: str) -> str:
+    """apiserver's SimpleNameGenerator: the prefix (cut to 58 characters) plus 5 random characters."""
+    if len(prefix) > _MAX_GENERATED_PREFIX:
+        prefix = prefix[:_MAX_GENERATED_PREFIX]
+    return prefix + "".join(secrets.choice(GENERATE_NAME_ALPHABET) for _ in range(_RANDOM_LENGTH))
