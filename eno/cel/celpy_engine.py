@@ -1,0 +1,159 @@
+"""The default CEL engine, on cel-python (celpy), with Eno's environment.
+
+celpy parses with lark and interprets the tree. We add what Eno's cel-go environment has and celpy lacks:
+cel-go's operators (heterogeneous numeric comparison), the Encoders/Lists/Strings extension libraries,
+`compareResourceQuantities`, an exact has(), and compile-time checks for undeclared names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+import celpy
+import lark
+from celpy import celtypes
+from celpy.celparser import CELParseError
+from celpy.evaluation import CELEvalError, Evaluator
+
+from eno.cel.celpy_operators import OPERATORS
+from eno.cel.celpy_values import string_map_absent_as_empty, to_cel, to_python
+from eno.cel.engine import CelError, ProgramCache
+
+VARIABLES = frozenset({"self", "composition", "pathManagedByEno"})
+
+
+class _EnoEvaluator(Evaluator):
+    """celpy's interpreter with cel-go's has() semantics and namespaced functions (`base64.encode`)."""
+
+    def sub_evaluator(self, ast: lark.Tree[Any]) -> Evaluator:
+        return _EnoEvaluator(ast, activation=self.activation)
+
+    def macro_has_eval(self, exprlist: lark.Tree[Any]) -> Any:
+        # cel-go: has(e.f) is a membership test on the map e; an error evaluating e is an error.
+        # celpy instead answers false for any error, and would read an absent annotation as present.
+        member_dot = _only_member_dot(exprlist)
+        if member_dot is None:
+            return CELEvalError("invalid argument to has() macro", ValueError, None, tree=exprlist)
+        member_tree, name_token = cast(tuple[lark.Tree[Any], lark.Token], member_dot.children)
+        member = self.visit(member_tree)
+        if isinstance(member, CELEvalError):
+            return member
+        if isinstance(member, dict):
+            return celtypes.BoolType(dict.__contains__(member, name_token.value))
+        return CELEvalError(
+            f"has() applied to a value of type {type(member).__name__}, not a map", TypeError, None
+        )
+
+
+def _only_member_dot(tree: lark.Tree[Any]) -> lark.Tree[Any] | None:
+    """The member_dot node an has() argument consists of, descending through single-child wrappers."""
+    node: Any = tree
+    while isinstance(node, lark.Tree):
+        if node.data == "member_dot":
+            return node
+        if len(node.children) != 1:
+            return None
+        node = node.children[0]
+    return None
+
+
+class _EnoRunner(celpy.InterpretedRunner):
+    def evaluate(self, context: Mapping[str, Any]) -> Any:
+        return _EnoEvaluator(ast=self.ast, activation=self.new_activation()).evaluate(context)
+
+
+class CelPythonProgram:
+    def __init__(self, expression: str, runner: _EnoRunner, references: frozenset[str]) -> None:
+        self.expression = expression
+        self._runner = runner
+        self._references = references
+
+    def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        """Evaluate with Eno's variables. A variable's value may be a zero-argument callable: it is
+        only called when the expression references that variable (Eno binds pathManagedByEno lazily)."""
+        try:
+            activation = {
+                name: _bind(name, value) for name, value in variables.items() if name in self._references
+            }
+            result = self._runner.evaluate(activation)
+            return to_python(result)
+        except CelError:
+            raise
+        except CELEvalError as error:
+            raise CelError(self.expression, _eval_error_message(error)) from error
+        except RecursionError as error:
+            raise CelError(self.expression, "expression nested too deeply") from error
+        except Exception as error:  # celpy raises assorted Python errors from deep inside
+            raise CelError(self.expression, f"{type(error).__name__}: {error}") from error
+
+
+def _bind(name: str, value: Any) -> Any:
+    if callable(value):
+        value = value()
+    if name == "self" and value is None:
+        return celtypes.MapType()  # Eno binds `{}` when the live object is absent
+    if name == "composition":
+        return composition_to_cel(value)
+    return to_cel(value)
+
+
+def composition_to_cel(composition: Any) -> Any:
+    """The `composition` variable, with labels and annotations reading an absent key as ""."""
+    if not isinstance(composition, Mapping):
+        return to_cel(composition)
+    converted = to_cel({k: v for k, v in composition.items() if k != "metadata"})
+    metadata = composition.get("metadata")
+    if isinstance(metadata, Mapping) or metadata is None:
+        metadata = dict(metadata or {})
+        cel_metadata = to_cel({k: v for k, v in metadata.items() if k not in ("labels", "annotations")})
+        for key in ("labels", "annotations"):
+            cel_metadata[celtypes.StringType(key)] = string_map_absent_as_empty(metadata.get(key))
+        converted[celtypes.StringType("metadata")] = cel_metadata
+    else:
+        converted[celtypes.StringType("metadata")] = to_cel(metadata)
+    return converted
+
+
+def _eval_error_message(error: CELEvalError) -> str:
+    message = str(error.args[0]) if error.args else "evaluation error"
+    inner = error.args[2] if len(error.args) > 2 else None
+    if message.startswith("undeclared reference to"):
+        return message.split(" (in activation", 1)[0]
+    if isinstance(inner, tuple) and inner and isinstance(inner[0], str):
+        if message.startswith("found no matching overload") or message == "no such overload":
+            return inner[0]
+        if message == "no such key":
+            return f"no such key: {inner[0]!r}"
+        return f"{message}: {inner[0]}"
+    return message
+
+
+class CelPythonEngine:
+    name = "cel-python"
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        self._environment = celpy.Environment(runner_class=_EnoRunner)
+        self._functions: dict[str, Callable[..., Any]] = {**OPERATORS, **(functions or {})}
+        self._cache = ProgramCache(self._compile_uncached)
+
+    def compile(self, expression: str) -> CelPythonProgram:
+        return cast(CelPythonProgram, self._cache.get(expression))
+
+    def _compile_uncached(self, expression: str) -> CelPythonProgram:
+        if not isinstance(expression, str):
+            raise CelError(str(expression), "a CEL expression must be a string")
+        try:
+            ast = self._environment.compile(expression)
+        except CELParseError as error:
+            raise CelError(expression, f"syntax error: {_first_line(error)}") from error
+        except RecursionError as error:
+            raise CelError(expression, "expression nested too deeply") from error
+        except Exception as error:
+            raise CelError(expression, f"syntax error: {error}") from error
+        runner = cast(_EnoRunner, self._environment.program(ast, functions=self._functions))
+        return CelPythonProgram(expression, runner, VARIABLES)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -1,0 +1,129 @@
+"""cel-go's equality, ordering and `in` for cel-python values.
+
+cel-python refuses `==` and `<` between an int and a double (`self.spec.replicas == 3.0` is an error
+there); cel-go compares numbers of different types by value, and `==` between values of different
+kinds (`dyn(1) == "1"`) is simply false. These functions replace cel-python's operators so that
+expressions behave as they do in Eno.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+from celpy import celtypes
+
+from eno.cel.celpy_values import type_name
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool | celtypes.BoolType)
+
+
+def _plain(number: Any) -> int | float:
+    """A built-in int or float: celpy's numeric types refuse to compare across types."""
+    return float(number) if isinstance(number, float) else int(number)
+
+
+def _is_nan(number: Any) -> bool:
+    return isinstance(number, float) and math.isnan(number)
+
+
+def _kind(value: Any) -> str:
+    """The CEL kind of a value for deciding comparability; all numbers share one kind."""
+    if value is None:
+        return "null"
+    if _is_number(value):
+        return "number"
+    return type_name(value)
+
+
+def cel_equals(left: Any, right: Any) -> bool:
+    """CEL heterogeneous equality: numbers by value, containers element-wise, other kinds never equal."""
+    if _is_number(left) and _is_number(right):
+        # Python compares int and float exactly (no rounding of big ints); NaN is never equal.
+        return _plain(left) == _plain(right)
+    left_kind, right_kind = _kind(left), _kind(right)
+    if left_kind != right_kind:
+        return False
+    if left is None:
+        return True
+    if isinstance(left, list):
+        return len(left) == len(right) and all(cel_equals(a, b) for a, b in zip(left, right, strict=True))
+    if isinstance(left, Mapping):
+        if len(left) != len(right):
+            return False
+        for key, value in left.items():
+            found, other = _map_lookup(cast(dict[Any, Any], right), key)
+            if not found or not cel_equals(value, other):
+                return False
+        return True
+    return bool(left == right)
+
+
+def _map_lookup(mapping: dict[Any, Any], key: Any) -> tuple[bool, Any]:
+    """Find `key` in a CEL map by CEL equality: numeric keys of different types match by value."""
+    if isinstance(key, str):
+        # Exact membership: AbsentAsEmptyMap must not answer "" for an absent key here.
+        if dict.__contains__(mapping, key):
+            return True, dict.__getitem__(mapping, key)
+        return False, None
+    for candidate, value in mapping.items():
+        if not isinstance(candidate, str) and cel_equals(candidate, key):
+            return True, value
+    return False, None
+
+
+def _compare(op_name: str, check: Callable[[int], bool]) -> Callable[[Any, Any], celtypes.BoolType]:
+    def compare(left: Any, right: Any) -> celtypes.BoolType:
+        if _is_number(left) and _is_number(right):
+            if _is_nan(left) or _is_nan(right):
+                return celtypes.BoolType(False)  # every ordering with NaN is false
+            return celtypes.BoolType(check(_sign(_plain(left), _plain(right))))
+        left_kind, right_kind = _kind(left), _kind(right)
+        if left_kind != right_kind or left_kind not in _ORDERED_KINDS:
+            raise TypeError(f"no such overload: {left_kind} {op_name} {right_kind}")
+        return celtypes.BoolType(check(_sign(left, right)))
+
+    compare.__name__ = f"cel_{op_name}"
+    return compare
+
+
+def _sign(left: Any, right: Any) -> int:
+    return -1 if left < right else (1 if left > right else 0)
+
+
+_ORDERED_KINDS = frozenset(
+    {"bool", "string", "bytes", "google.protobuf.Timestamp", "google.protobuf.Duration"}
+)
+
+
+def cel_eq(left: Any, right: Any) -> celtypes.BoolType:
+    return celtypes.BoolType(cel_equals(left, right))
+
+
+def cel_ne(left: Any, right: Any) -> celtypes.BoolType:
+    return celtypes.BoolType(not cel_equals(left, right))
+
+
+def cel_in(item: Any, container: Any) -> celtypes.BoolType:
+    """`item in container`: list membership by CEL equality, map membership by key (exact)."""
+    if isinstance(container, list):
+        return celtypes.BoolType(any(cel_equals(item, element) for element in container))
+    if isinstance(container, Mapping):
+        if _kind(item) not in ("string", "number", "bool"):
+            raise TypeError(f"no such overload: {_kind(item)} in map")
+        return celtypes.BoolType(_map_lookup(cast(dict[Any, Any], container), item)[0])
+    raise TypeError(f"no such overload: {_kind(item)} in {_kind(container)}")
+
+
+OPERATORS: dict[str, Callable[..., Any]] = {
+    "_==_": cel_eq,
+    "_!=_": cel_ne,
+    "_<_": _compare("<", lambda sign: sign < 0),
+    "_<=_": _compare("<=", lambda sign: sign <= 0),
+    "_>_": _compare(">", lambda sign: sign > 0),
+    "_>=_": _compare(">=", lambda sign: sign >= 0),
+    "_in_": cel_in,
+}
