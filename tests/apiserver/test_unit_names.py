@@ -96,3 +96,42 @@ def test_generate_name_shape(prefix: str) -> None:
 
 def test_generate_name_varies() -> None:
     assert len({names.generate_name("x-") for _ in range(50)}) > 1
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"),
+    [
+        pytest.param("app", True, id="plain"),
+        pytest.param("example.com/My_Name.x", True, id="prefixed"),
+        pytest.param("app.kubernetes.io/name", True, id="well-known"),
+        pytest.param("/x", False, id="empty-prefix"),
+        pytest.param("a/b/c", False, id="two-slashes"),
+        pytest.param("Example.com/x", False, id="uppercase-prefix"),
+        pytest.param("x" * 64, False, id="long-name"),
+        pytest.param("-x", False, id="leading-dash"),
+        pytest.param("", False, id="empty"),
+    ],
+)
+def test_qualified_name(key: str, valid: bool) -> None:
+    assert (names.is_qualified_name(key) == []) is valid
+
+
+def test_qualified_name_messages() -> None:
+    assert names.is_qualified_name("/x") == ["prefix part must be non-empty"]
+    errs = names.is_qualified_name("")
+    assert errs[0] == "name part must be non-empty"
+    assert errs[1].startswith("name part must consist of alphanumeric characters")
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        pytest.param("", True, id="empty"),
+        pytest.param("My_Value-1.2", True, id="mixed"),
+        pytest.param("-x", False, id="leading-dash"),
+        pytest.param("a b", False, id="space"),
+        pytest.param("x" * 64, False, id="long"),
+    ],
+)
+def test_label_value(value: str, valid: bool) -> None:
+    assert (names.is_valid_label_value(value) == []) is valid
