@@ -14,9 +14,9 @@ import celpy
 import lark
 from celpy import celtypes
 from celpy.celparser import CELParseError
-from celpy.evaluation import CELEvalError, Evaluator
+from celpy.evaluation import CELEvalError, Evaluator, base_functions
 
-from eno.cel.celpy_operators import OPERATORS
+from eno.cel.celpy_library import FUNCTIONS, NAMESPACES
 from eno.cel.celpy_values import string_map_absent_as_empty, to_cel, to_python
 from eno.cel.engine import CelError, ProgramCache
 
@@ -28,6 +28,13 @@ class _EnoEvaluator(Evaluator):
 
     def sub_evaluator(self, ast: lark.Tree[Any]) -> Evaluator:
         return _EnoEvaluator(ast, activation=self.activation)
+
+    def member_dot_arg(self, tree: lark.Tree[Any]) -> Any:
+        qualified = _namespaced_call(tree)
+        if qualified is None:
+            return super().member_dot_arg(tree)
+        args = self.visit_children(tree.children[2]) if len(tree.children) == 3 else []
+        return self.function_eval(lark.Token("IDENT", qualified), args)
 
     def macro_has_eval(self, exprlist: lark.Tree[Any]) -> Any:
         # cel-go: has(e.f) is a membership test on the map e; an error evaluating e is an error.
@@ -44,6 +51,68 @@ class _EnoEvaluator(Evaluator):
         return CELEvalError(
             f"has() applied to a value of type {type(member).__name__}, not a map", TypeError, None
         )
+
+
+def _namespaced_call(tree: lark.Tree[Any]) -> str | None:
+    """ "base64.encode" for the member_dot_arg node of `base64.encode(x)`, else None."""
+    member = tree.children[0]
+    if not (isinstance(member, lark.Tree) and member.data == "member" and len(member.children) == 1):
+        return None
+    primary = member.children[0]
+    if not (isinstance(primary, lark.Tree) and primary.data == "primary" and len(primary.children) == 1):
+        return None
+    ident = primary.children[0]
+    if not (isinstance(ident, lark.Tree) and ident.data == "ident"):
+        return None
+    namespace = str(ident.children[0])
+    if namespace not in NAMESPACES:
+        return None
+    return f"{namespace}.{tree.children[1]}"
+
+
+# cel-go's comprehension macros; celpy's extra `reduce` and `min` are not CEL and stay undeclared.
+_METHOD_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+_GLOBAL_MACROS = frozenset({"has", "dyn"})
+_TYPE_IDENTIFIERS = frozenset(
+    {"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type"}
+)
+
+
+def undeclared_reference(ast: lark.Tree[Any], functions: frozenset[str]) -> str | None:
+    """The first identifier or function the expression uses that Eno's environment does not declare.
+
+    cel-go rejects these at compile time; celpy would only fail when evaluation reaches them.
+    """
+    macro_variables: set[str] = set()
+    namespace_idents: set[int] = set()
+    for node in ast.iter_subtrees():
+        if node.data != "member_dot_arg":
+            continue
+        if _namespaced_call(node) is not None:
+            namespace_idents.add(id(node.children[0].children[0].children[0]))
+        elif str(node.children[1]) in _METHOD_MACROS and len(node.children) == 3:
+            args = node.children[2]
+            if isinstance(args, lark.Tree) and args.children:
+                first = args.children[0]
+                idents = first.find_data("ident") if isinstance(first, lark.Tree) else iter(())
+                names = [str(ident.children[0]) for ident in idents]
+                if len(names) == 1:
+                    macro_variables.add(names[0])
+    for node in ast.iter_subtrees():
+        if node.data == "ident" and id(node) not in namespace_idents:
+            name = str(node.children[0])
+            if name not in VARIABLES and name not in macro_variables and name not in _TYPE_IDENTIFIERS:
+                return f"undeclared reference to '{name}'"
+        elif node.data == "ident_arg":
+            name = str(node.children[0])
+            if name not in _GLOBAL_MACROS and name not in functions:
+                return f"undeclared reference to '{name}'"
+        elif node.data == "member_dot_arg":
+            qualified = _namespaced_call(node)
+            name = qualified or str(node.children[1])
+            if name not in functions and (qualified is not None or name not in _METHOD_MACROS):
+                return f"undeclared reference to '{name}'"
+    return None
 
 
 def _only_member_dot(tree: lark.Tree[Any]) -> lark.Tree[Any] | None:
@@ -123,6 +192,8 @@ def _eval_error_message(error: CELEvalError) -> str:
     if isinstance(inner, tuple) and inner and isinstance(inner[0], str):
         if message.startswith("found no matching overload") or message == "no such overload":
             return inner[0]
+        if message == "return error for overflow" and inner[0] != "overflow":
+            return inner[0]  # celpy labels every ValueError from a function "overflow"
         if message == "no such key":
             return f"no such key: {inner[0]!r}"
         return f"{message}: {inner[0]}"
@@ -134,7 +205,8 @@ class CelPythonEngine:
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self._environment = celpy.Environment(runner_class=_EnoRunner)
-        self._functions: dict[str, Callable[..., Any]] = {**OPERATORS, **(functions or {})}
+        self._functions: dict[str, Callable[..., Any]] = {**FUNCTIONS, **(functions or {})}
+        self._known_functions = frozenset(base_functions) | frozenset(self._functions)
         self._cache = ProgramCache(self._compile_uncached)
 
     def compile(self, expression: str) -> CelPythonProgram:
@@ -151,8 +223,15 @@ class CelPythonEngine:
             raise CelError(expression, "expression nested too deeply") from error
         except Exception as error:
             raise CelError(expression, f"syntax error: {error}") from error
+        undeclared = undeclared_reference(ast, self._known_functions)
+        if undeclared is not None:
+            raise CelError(expression, undeclared)
         runner = cast(_EnoRunner, self._environment.program(ast, functions=self._functions))
-        return CelPythonProgram(expression, runner, VARIABLES)
+        references = (
+            frozenset(str(node.children[0]) for node in ast.iter_subtrees() if node.data == "ident")
+            & VARIABLES
+        )
+        return CelPythonProgram(expression, runner, references)
 
 
 def _first_line(error: Exception) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from celpy import celtypes
+from celpy.evaluation import CELEvalError
 
 from eno.cel.celpy_values import type_name
 
@@ -118,12 +119,25 @@ def cel_in(item: Any, container: Any) -> celtypes.BoolType:
     raise TypeError(f"no such overload: {_kind(item)} in {_kind(container)}")
 
 
+def propagating_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    """celpy hands operators (and method functions) error values as arguments; CEL propagates them."""
+
+    def call(*args: Any) -> Any:
+        for arg in args:
+            if isinstance(arg, CELEvalError):
+                return arg
+        return function(*args)
+
+    call.__name__ = function.__name__
+    return call
+
+
 OPERATORS: dict[str, Callable[..., Any]] = {
-    "_==_": cel_eq,
-    "_!=_": cel_ne,
-    "_<_": _compare("<", lambda sign: sign < 0),
-    "_<=_": _compare("<=", lambda sign: sign <= 0),
-    "_>_": _compare(">", lambda sign: sign > 0),
-    "_>=_": _compare(">=", lambda sign: sign >= 0),
-    "_in_": cel_in,
+    "_==_": propagating_errors(cel_eq),
+    "_!=_": propagating_errors(cel_ne),
+    "_<_": propagating_errors(_compare("<", lambda sign: sign < 0)),
+    "_<=_": propagating_errors(_compare("<=", lambda sign: sign <= 0)),
+    "_>_": propagating_errors(_compare(">", lambda sign: sign > 0)),
+    "_>=_": propagating_errors(_compare(">=", lambda sign: sign >= 0)),
+    "_in_": propagating_errors(cel_in),
 }

@@ -29,6 +29,8 @@ class AbsentAsEmptyMap(celtypes.MapType):
 
 def to_cel(value: Any) -> Any:
     """A celpy value for a JSON-like Python value. Raises TypeError for anything else."""
+    if isinstance(value, _CELPY_SCALARS):
+        return value
     # bool before int: bool is an int subclass.
     if isinstance(value, bool):
         return celtypes.BoolType(value)
@@ -54,6 +56,18 @@ def to_cel(value: Any) -> Any:
     if isinstance(value, datetime.timedelta):
         return celtypes.DurationType(value)
     raise TypeError(f"cannot convert a value of type {type(value).__name__} to CEL")
+
+
+_CELPY_SCALARS = (
+    celtypes.BoolType,
+    celtypes.IntType,
+    celtypes.UintType,
+    celtypes.DoubleType,
+    celtypes.StringType,
+    celtypes.BytesType,
+    celtypes.TimestampType,
+    celtypes.DurationType,
+)
 
 
 def string_map_absent_as_empty(value: Any) -> Any:

@@ -1,0 +1,80 @@
+"""The functions of Eno's CEL environment, bound for cel-python: cel-go's operators, the Encoders, Lists
+and Strings extensions, and compareResourceQuantities. celpy calls a method `x.f(a)` as the function
+`f(x, a)`; namespaced functions (`base64.encode`) are looked up by their qualified name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from celpy import celtypes
+
+from eno.cel import extensions
+from eno.cel.celpy_operators import OPERATORS, cel_equals, propagating_errors
+from eno.cel.celpy_values import to_cel
+
+NAMESPACES = frozenset({"base64", "lists", "strings"})
+
+
+def _returning_cel(function: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        return to_cel(function(*args))
+
+    call.__name__ = function.__name__
+    return call
+
+
+def _reverse(value: Any) -> Any:
+    result = extensions.reverse(value)
+    return celtypes.ListType(result) if isinstance(result, list) else celtypes.StringType(result)
+
+
+def _bytes_result(function: Callable[..., bytes]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        return celtypes.BytesType(function(*args))
+
+    call.__name__ = function.__name__
+    return call
+
+
+def _list_result(function: Callable[..., list[Any]]) -> Callable[..., Any]:
+    # List elements are already celpy values; only the container needs wrapping.
+    def call(*args: Any) -> Any:
+        return celtypes.ListType(function(*args))
+
+    call.__name__ = function.__name__
+    return call
+
+
+_EXTENSIONS: dict[str, Callable[..., Any]] = {
+    # Strings
+    "charAt": _returning_cel(extensions.char_at),
+    "indexOf": _returning_cel(extensions.index_of),
+    "lastIndexOf": _returning_cel(extensions.last_index_of),
+    "lowerAscii": _returning_cel(extensions.lower_ascii),
+    "upperAscii": _returning_cel(extensions.upper_ascii),
+    "replace": _returning_cel(extensions.replace),
+    "split": _returning_cel(extensions.split),
+    "substring": _returning_cel(extensions.substring),
+    "trim": _returning_cel(extensions.trim),
+    "join": _returning_cel(extensions.join),
+    "format": _returning_cel(extensions.format_string),
+    "strings.quote": _returning_cel(extensions.quote),
+    "reverse": _reverse,
+    # Lists
+    "slice": _list_result(extensions.slice_list),
+    "flatten": _list_result(extensions.flatten),
+    "distinct": _list_result(lambda items: extensions.distinct(items, cel_equals)),
+    "sort": _list_result(extensions.sort_list),
+    "lists.range": _returning_cel(extensions.lists_range),
+    # Encoders
+    "base64.encode": _returning_cel(extensions.base64_encode),
+    "base64.decode": _bytes_result(extensions.base64_decode),
+    # Eno
+    "compareResourceQuantities": _returning_cel(extensions.compare_resource_quantities),
+}
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    **OPERATORS,
+    **{name: propagating_errors(function) for name, function in _EXTENSIONS.items()},
+}
