@@ -44,12 +44,21 @@ _OMIT = object()
 class ApiError(Exception):
     """An error the API server answers with a Status body."""
 
-    def __init__(self, code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        internal_detail: str = "",
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
         self.message = message
         self.details = details
+        # What went wrong when kube's body does not say (e.g. which JSON patch op failed): for logs only.
+        self.internal_detail = internal_detail
 
     def status_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -60,7 +69,7 @@ class ApiError(Exception):
             "message": self.message,
             "reason": self.reason,
         }
-        if self.details:
+        if self.details is not None:
             body["details"] = self.details
         body["code"] = self.code
         return body
@@ -133,6 +142,17 @@ def invalid(group: str, kind: str, name: str, causes: Sequence[dict[str, Any]]) 
         "Invalid",
         f"{qualified_kind} {_quote(name)} is invalid: {aggregate}",
         _details(group, kind, name, causes=[dict(c) for c in causes]),
+    )
+
+
+def unprocessable(detail: str = "") -> ApiError:
+    """NewGenericServerResponse(422): the bare Invalid that a failed JSON patch gets (`details: {}`)."""
+    return ApiError(
+        422,
+        "Invalid",
+        "the server rejected our request due to an error in our request",
+        {},
+        internal_detail=detail,
     )
 
 
