@@ -1,0 +1,73 @@
+"""Deep-frozen JSON values, so objects handed out by the cache cannot be corrupted by a caller.
+
+A `FrozenDict` is a `dict` subclass that refuses mutation, and lists become tuples: reads are zero-copy,
+`json.dumps` and `isinstance(x, dict)` still work, and `copy.deepcopy` / `thaw` give back plain mutable
+dicts and lists for a caller who wants to edit and write back. Keys are interned while freezing, which
+keeps thousands of cached objects from each holding their own "metadata", "name", ... strings.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any, NoReturn, overload
+
+
+class FrozenDict(dict[str, Any]):
+    __slots__ = ()
+
+    def _immutable(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("cached objects are read-only: copy.deepcopy() or thaw() one to edit it")
+
+    __setitem__ = _immutable
+    __delitem__ = _immutable
+    __ior__ = _immutable
+    clear = _immutable
+    pop = _immutable
+    popitem = _immutable
+    setdefault = _immutable
+    update = _immutable
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = thaw(self)
+        return result
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (dict(self),))
+
+
+def _rebuild(data: dict[str, Any]) -> FrozenDict:
+    result: FrozenDict = freeze(data)
+    return result
+
+
+def _frozen_dict(items: Iterable[tuple[str, Any]]) -> FrozenDict:
+    # dict.__init__ is not overridden, so building one does not go through the blocked __setitem__.
+    return FrozenDict(items)
+
+
+@overload
+def freeze(value: dict[str, Any]) -> FrozenDict: ...
+@overload
+def freeze(value: Any) -> Any: ...
+def freeze(value: Any) -> Any:
+    """A deep-frozen copy of a JSON value (dicts -> FrozenDict, lists -> tuples); frozen parts are reused."""
+    if isinstance(value, FrozenDict):
+        return value
+    if isinstance(value, dict):
+        return _frozen_dict((sys.intern(k) if type(k) is str else k, freeze(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A plain, mutable deep copy of a (possibly frozen) JSON value."""
+    if isinstance(value, dict):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [thaw(v) for v in value]
+    return value
