@@ -1,0 +1,290 @@
+"""Write semantics shared by every resource, as kube-apiserver's generic registry applies them.
+
+Pure functions from (old object, request body) to the object to store, raising ApiError. They run inside a
+store transaction, so what they read cannot change under them. Resource-specific steps (CRD schemas now;
+built-in defaulting and server-side apply in issue 3) are passed in as `Hooks`.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from eno.apiserver import errors, names
+from eno.apiserver.registry import ResourceInfo
+
+Obj = dict[str, Any]
+
+# Fields of metadata that clients cannot set or change; the server owns them.
+_SERVER_OWNED = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
+
+
+def rfc3339(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@attrs.define
+class Request:
+    """What a write needs to know about its request."""
+
+    info: ResourceInfo
+    namespace: str
+    name: str = ""
+    subresource: str = ""
+    now: datetime = attrs.field(factory=utcnow)
+    # Strict | Warn | Ignore, as the fieldValidation query parameter.
+    field_validation: str = "Warn"
+    warnings: list[str] = attrs.field(factory=list)
+
+
+# A hook rewrites (and may reject) the object about to be stored: (request, old or None, new) -> new.
+Hook = Callable[[Request, Obj | None, Obj], Obj]
+
+
+@attrs.frozen
+class Hooks:
+    prepare: tuple[Hook, ...] = ()
+
+
+def check_type(req: Request, obj: Any) -> Obj:
+    """The body must be an object of this endpoint's kind; built-ins may omit apiVersion/kind."""
+    info = req.info
+    if not isinstance(obj, dict):
+        raise errors.bad_request(f"the object provided is unrecognized (must be of type {info.kind})")
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not kind or not api_version:
+        if not info.builtin:
+            raise errors.bad_request(f"Object 'Kind' is missing in '{_short_json(obj)}'")
+        obj = {"apiVersion": info.api_version, "kind": info.kind, **obj}
+        api_version, kind = info.api_version, info.kind
+    if kind != info.kind:
+        raise errors.bad_request(
+            f"the kind in the body ({kind}) does not match the expected kind ({info.kind})"
+        )
+    group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+    if group != info.group:
+        raise errors.bad_request(
+            f"the API version in the data ({api_version}) does not match the expected API version "
+            f"({info.api_version})"
+        )
+    # Another served version of the same kind is fine: conversion is the identity (strategy None).
+    obj["apiVersion"] = info.api_version
+    meta = obj.get("metadata")
+    if meta is None:
+        obj["metadata"] = {}
+    elif not isinstance(meta, dict):
+        raise errors.bad_request("metadata must be an object")
+    checked: Obj = obj
+    return checked
+
+
+def _short_json(obj: Obj) -> str:
+    import json
+
+    text = json.dumps(obj, separators=(",", ":"))
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+def _check_namespace(req: Request, meta: Obj) -> None:
+    if not req.info.namespaced:
+        meta.pop("namespace", None)
+        return
+    ns = meta.get("namespace") or req.namespace
+    if ns != req.namespace:
+        raise errors.bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
+    meta["namespace"] = req.namespace
+
+
+def _name_causes(req: Request, meta: Obj) -> list[dict[str, Any]]:
+    info = req.info
+    causes: list[dict[str, Any]] = []
+    name = meta.get("name", "")
+    if not isinstance(name, str) or not name:
+        return [errors.required("metadata.name", "name or generateName is required")]
+    for message in names.validate_name(info.group, info.resource, name):
+        causes.append(errors.invalid_value("metadata.name", name, message))
+    return causes
+
+
+def prepare_create(req: Request, body: Any, hooks: Hooks = Hooks()) -> Obj:
+    obj = check_type(req, body)
+    meta = obj["metadata"]
+    _check_namespace(req, meta)
+    if not meta.get("name") and meta.get("generateName"):
+        prefix = str(meta["generateName"])
+        bad = names.validate_name(req.info.group, req.info.resource, prefix, prefix=True)
+        if bad:
+            raise errors.invalid(
+                req.info.group,
+                req.info.kind,
+                "",
+                [errors.invalid_value("metadata.generateName", prefix, m) for m in bad],
+            )
+        meta["name"] = names.generate_name(prefix)
+    causes = _name_causes(req, meta)
+    if causes:
+        raise errors.invalid(req.info.group, req.info.kind, str(meta.get("name") or ""), causes)
+    for field in (*_SERVER_OWNED, "resourceVersion", "selfLink"):
+        meta.pop(field, None)
+    meta["uid"] = str(uuid.uuid4())
+    meta["creationTimestamp"] = rfc3339(req.now)
+    meta["generation"] = 1
+    if req.info.status_subresource and req.info.resource != "namespaces":
+        obj.pop("status", None)
+    for hook in hooks.prepare:
+        obj = hook(req, None, obj)
+    return obj
+
+
+def _spec_part(info: ResourceInfo, obj: Obj) -> Obj:
+    """What counts for metadata.generation: everything but metadata, and but status where status is its
+    own subresource or the kind is built-in (kube's custom-resource strategy counts status otherwise)."""
+    skip = {"metadata", "apiVersion", "kind"}
+    if info.status_subresource or info.builtin:
+        skip.add("status")
+    return {k: v for k, v in obj.items() if k not in skip}
+
+
+def check_resource_version(req: Request, old: Obj, new_meta: Obj) -> None:
+    rv = new_meta.get("resourceVersion")
+    if not rv:
+        if not req.info.builtin:
+            raise errors.invalid(
+                req.info.group,
+                req.info.kind,
+                req.name,
+                [errors.invalid_value("metadata.resourceVersion", "0x0", "must be specified for an update")],
+            )
+        return
+    if str(rv) != old["metadata"].get("resourceVersion"):
+        raise errors.conflict(req.info.group, req.info.resource, req.name)
+
+
+def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) -> Obj | None:
+    """The object to store for a PUT (or a patched object), or None when the update completes a deletion."""
+    info = req.info
+    new = check_type(req, body)
+    meta = new["metadata"]
+    if meta.get("name") and meta["name"] != req.name:
+        raise errors.bad_request(
+            f"the name of the object ({meta['name']}) does not match the name on the URL ({req.name})"
+        )
+    meta["name"] = req.name
+    _check_namespace(req, meta)
+    check_resource_version(req, old, meta)
+    old_meta = old["metadata"]
+    if meta.get("uid") and meta["uid"] != old_meta.get("uid"):
+        raise errors.conflict(
+            info.group,
+            info.resource,
+            req.name,
+            f"Precondition failed: UID in precondition: {meta['uid']}, UID in object meta: "
+            f"{old_meta.get('uid')}",
+        )
+    if req.subresource == "status":
+        # /status changes status only; everything else stays as stored.
+        result = copy.deepcopy(old)
+        if "status" in new:
+            result["status"] = new["status"]
+        else:
+            result.pop("status", None)
+        new = result
+        meta = new["metadata"]
+    else:
+        for field in _SERVER_OWNED:
+            if field in old_meta:
+                meta[field] = old_meta[field]
+            else:
+                meta.pop(field, None)
+        if info.status_subresource:
+            if "status" in old:
+                new["status"] = old["status"]
+            else:
+                new.pop("status", None)
+        if old_meta.get("deletionTimestamp"):
+            added = [f for f in meta.get("finalizers") or [] if f not in (old_meta.get("finalizers") or [])]
+            if added:
+                raise errors.invalid(
+                    info.group,
+                    info.kind,
+                    req.name,
+                    [
+                        errors.forbidden_field(
+                            "metadata.finalizers",
+                            "no new finalizers can be added if the object is being deleted, found new "
+                            f"finalizers []string{{{', '.join(_go_quote(f) for f in added)}}}",
+                        )
+                    ],
+                )
+    for hook in hooks.prepare:
+        new = hook(req, old, new)
+    if req.subresource != "status" and _spec_part(info, new) != _spec_part(info, old):
+        meta["generation"] = int(old_meta.get("generation") or 0) + 1
+    meta.pop("selfLink", None)
+    if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+        return None
+    return new
+
+
+def _go_quote(s: str) -> str:
+    import json
+
+    return json.dumps(s)
+
+
+def check_preconditions(req: Request, old: Obj, options: Obj) -> None:
+    pre = options.get("preconditions") or {}
+    old_meta = old["metadata"]
+    if pre.get("uid") and pre["uid"] != old_meta.get("uid"):
+        raise errors.conflict(
+            req.info.group,
+            req.info.resource,
+            req.name,
+            f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
+            f"{old_meta.get('uid')}",
+        )
+    if pre.get("resourceVersion") and pre["resourceVersion"] != old_meta.get("resourceVersion"):
+        raise errors.conflict(
+            req.info.group,
+            req.info.resource,
+            req.name,
+            f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, "
+            f"ResourceVersion in object meta: {old_meta.get('resourceVersion')}",
+        )
+
+
+def prepare_delete(req: Request, old: Obj, options: Obj) -> Obj | None:
+    """None deletes now; an object keeps it, marked for deletion, until its finalizers are gone."""
+    check_preconditions(req, old, options)
+    meta = old["metadata"]
+    if not meta.get("finalizers"):
+        return None
+    if meta.get("deletionTimestamp"):
+        return old
+    meta["deletionTimestamp"] = rfc3339(req.now)
+    meta["deletionGracePeriodSeconds"] = 0
+    # kube-apiserver bumps generation when it sets deletionTimestamp; Eno's deletion flow waits on it.
+    meta["generation"] = int(meta.get("generation") or 0) + 1
+    return old
+
+
+def success_status(req: Request, obj: Obj) -> Obj:
+    """The Status a DELETE answers with once the object is gone."""
+    details: Obj = {"name": req.name, "kind": req.info.resource}
+    if req.info.group:
+        details["group"] = req.info.group
+    uid = obj.get("metadata", {}).get("uid")
+    if uid:
+        details["uid"] = uid
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
