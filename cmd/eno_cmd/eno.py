@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 
+from eno_cmd import apiserver
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eno", description="Eno in Python.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("version", help="print the version")
+    apiserver.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "version":
         print("eno-py 0.1.0")
+    elif args.command == "apiserver":
+        return apiserver.run(args)
     return 0
 
 
