@@ -90,9 +90,9 @@ def to_python(value: Any) -> Any:
     if isinstance(value, celtypes.BoolType | bool):
         return bool(value)
     if isinstance(value, celtypes.TimestampType):
-        return _rfc3339(value)
+        return rfc3339(value)
     if isinstance(value, celtypes.DurationType):
-        return _duration_string(value)
+        return duration_string(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
@@ -142,7 +142,7 @@ _TYPE_NAMES: tuple[tuple[type, str], ...] = (
 )
 
 
-def _rfc3339(value: datetime.datetime) -> str:
+def rfc3339(value: datetime.datetime) -> str:
     utc = value.astimezone(datetime.UTC)
     text = utc.strftime("%Y-%m-%dT%H:%M:%S")
     if utc.microsecond:
@@ -150,7 +150,7 @@ def _rfc3339(value: datetime.datetime) -> str:
     return text + "Z"
 
 
-def _duration_string(value: datetime.timedelta) -> str:
+def duration_string(value: datetime.timedelta) -> str:
     micros = (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
     sign = "-" if micros < 0 else ""
     seconds, frac = divmod(abs(micros), 1_000_000)

@@ -34,7 +34,7 @@ def _kind(value: Any) -> str:
         return "null"
     if isinstance(value, bool) or type(value).__name__ == "BoolType":
         return "bool"
-    for python_type, name in ((int, "int"), (float, "double"), (str, "string"), (bytes, "bytes")):
+    for python_type, name in ((int, "int"), (float, "double"), (str, "string"), (bytes | bytearray, "bytes")):
         if isinstance(value, python_type):
             return name
     if isinstance(value, list):
