@@ -1,0 +1,175 @@
+"""The desired state of one resource for one reconcile: overrides applied, cascading flags read, Eno's
+metadata stripped (spec reconciliation.md §3.3).
+
+Cascading keys are read from the object *after* overrides, falling back to the composition's annotations
+when the object does not have the key at all (an empty value on the object still wins). Then every
+annotation and label whose key starts with `eno.azure.io/` is removed (and the map, if that empties it).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from eno.api.v1 import constants as c
+from eno.resource.errors import ResourceError, Severity, annotation_field
+from eno.resource.overrides import CompositionMetadata, OpOutcome, apply_overrides
+from eno.resource.patch import patch_ops, sets_deletion_timestamp
+from eno.resource.resource import Resource
+
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "μs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+
+
+def parse_go_duration(text: str) -> datetime.timedelta:
+    """time.ParseDuration: `10s`, `1h30m`, `1.5h`, `100ms`, `-2m`, `0`. Raises ValueError."""
+    body = text
+    sign = 1.0
+    if body[:1] in "+-" and body:
+        sign = -1.0 if body[0] == "-" else 1.0
+        body = body[1:]
+    if body == "0":
+        return datetime.timedelta(0)
+    if not body:
+        raise ValueError(f"invalid duration {text!r}")
+    seconds = 0.0
+    pos = 0
+    while pos < len(body):
+        match = _DURATION_PART.match(body, pos)
+        if match is None or match.group(1) in ("", "."):
+            raise ValueError(f"invalid duration {text!r}")
+        seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        pos = match.end()
+    return datetime.timedelta(seconds=sign * seconds)
+
+
+@attrs.frozen
+class Snapshot:
+    resource: Resource
+    obj: dict[str, Any]  # what is sent to the API server (for a Patch: the Patch document)
+    disable: bool = False  # eno.azure.io/disable-reconciliation
+    disable_updates: bool = False
+    replace: bool = False
+    orphan: bool = False  # deletion-strategy orphan (never for a Patch)
+    foreground: bool = False  # deletion-strategy foreground
+    reconcile_interval: datetime.timedelta | None = None
+    use_default_interval: bool = False
+    outcomes: tuple[OpOutcome, ...] = ()  # one per override op
+    errors: tuple[ResourceError, ...] = ()  # failed override ops, invalid cascading values
+
+    @property
+    def patch_ops(self) -> list[Any]:
+        return patch_ops(self.obj) if self.resource.is_patch else []
+
+    @property
+    def deleted(self) -> bool:
+        """Whether this resource must not exist: composition deleting, tombstone, disabled, or delete-Patch.
+
+        Eno's quirk (§3.3) is kept: while the composition is deleting every Patch counts as deleted, so the
+        targets of ordinary Patches are deleted with it.
+        """
+        return (
+            self.resource.composition_deleted
+            or self.resource.deleted
+            or self.disable
+            or (self.resource.is_patch and sets_deletion_timestamp(self.patch_ops))
+        )
+
+
+def snapshot(
+    resource: Resource,
+    composition: CompositionMetadata,
+    current: Mapping[str, Any] | None,
+    *,
+    manifest: dict[str, Any] | None = None,
+) -> Snapshot:
+    """Apply `resource`'s overrides to its manifest (or to `manifest`, e.g. the previous synthesis's manifest
+    with the new overrides, §3.4) against the live object `current`. Never raises."""
+    applied = apply_overrides(
+        manifest if manifest is not None else resource.manifest,
+        resource.overrides,
+        composition,
+        current,
+        str(resource.ref),
+    )
+    obj = applied.obj
+    errors = list(applied.errors)
+    metadata = obj.get("metadata")
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    annotations = metadata.get("annotations")
+    annotations = annotations if isinstance(annotations, Mapping) else {}
+
+    def value(key: str) -> str:
+        if key in annotations:
+            found = annotations[key]
+            return found if isinstance(found, str) else ""
+        return composition.annotations.get(key, "")
+
+    strategy = value(c.ANNOTATION_DELETION_STRATEGY).lower()
+    interval: datetime.timedelta | None = None
+    interval_text = value(c.ANNOTATION_RECONCILE_INTERVAL)
+    if interval_text:
+        try:
+            interval = parse_go_duration(interval_text)
+        except ValueError:
+            # Eno used 0, floored to --min-reconcile-interval: aggressive polling for a typo. We ignore it.
+            errors.append(
+                ResourceError(
+                    str(resource.ref),
+                    annotation_field(c.ANNOTATION_RECONCILE_INTERVAL),
+                    f"invalid duration {interval_text!r}; ignored",
+                    Severity.WARNING,
+                )
+            )
+    return Snapshot(
+        resource=resource,
+        obj=strip_eno_metadata(obj),
+        disable=value(c.ANNOTATION_DISABLE_RECONCILIATION) == "true",
+        disable_updates=value(c.ANNOTATION_DISABLE_UPDATES) == "true",
+        replace=value(c.ANNOTATION_REPLACE) == "true",
+        orphan=not resource.is_patch and strategy == c.DELETION_STRATEGY_ORPHAN,
+        foreground=strategy == c.DELETION_STRATEGY_FOREGROUND,
+        reconcile_interval=interval,
+        use_default_interval=value(c.ANNOTATION_USE_DEFAULT_RECONCILE_INTERVAL) == "true",
+        outcomes=applied.outcomes,
+        errors=tuple(errors),
+    )
+
+
+def strip_eno_metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj` without `eno.azure.io/` annotations and labels (maps emptied by that are dropped)."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return obj
+    new_metadata = dict(metadata)
+    changed = False
+    for field in ("annotations", "labels"):
+        entries = metadata.get(field)
+        if not isinstance(entries, Mapping):
+            continue
+        kept = {k: v for k, v in entries.items() if not (isinstance(k, str) and k.startswith(c.PREFIX))}
+        if len(kept) == len(entries):
+            continue
+        changed = True
+        if kept:
+            new_metadata[field] = kept
+        else:
+            del new_metadata[field]
+    if not changed:
+        return obj
+    new = dict(obj)
+    new["metadata"] = new_metadata
+    return new
