@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from eno.api.v1.constants import ANNOTATION_OVERRIDES
+from eno.api.v1.kind import Kind
 from eno.cel.engine import CelError, Engine, Program
 from eno.resource.errors import ResourceError, annotation_field
 from eno.resource.mutation import MutationStatus, apply_path
@@ -74,6 +75,10 @@ class CompositionMetadata:
             annotations=string_map("annotations"),
             deletion_timestamp=deletion if isinstance(deletion, str) and deletion else None,
         )
+
+    @classmethod
+    def from_composition(cls, composition: Kind) -> CompositionMetadata:
+        return cls.from_object({"metadata": composition.metadata})
 
     def to_cel(self) -> dict[str, Any]:
         return {

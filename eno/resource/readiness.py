@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from eno.api.v1.times import parse_time
 from eno.cel.engine import CelError, Program
 from eno.resource.overrides import EMPTY_COMPOSITION
 
@@ -93,9 +94,6 @@ def _parse_time(value: Any) -> datetime.datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        return parse_time(value)
     except ValueError:
         return None
-    if parsed.tzinfo is None or "T" not in value.upper():
-        return None  # RFC 3339 needs a date, a time and an offset
-    return parsed

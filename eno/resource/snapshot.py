@@ -9,51 +9,17 @@ annotation and label whose key starts with `eno.azure.io/` is removed (and the m
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from eno.api.v1 import constants as c
+from eno.api.v1.times import parse_duration
 from eno.resource.errors import ResourceError, Severity, annotation_field
 from eno.resource.overrides import CompositionMetadata, OpOutcome, apply_overrides
 from eno.resource.patch import patch_ops, sets_deletion_timestamp
 from eno.resource.resource import Resource
-
-_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
-_UNIT_SECONDS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "μs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-
-
-def parse_go_duration(text: str) -> datetime.timedelta:
-    """time.ParseDuration: `10s`, `1h30m`, `1.5h`, `100ms`, `-2m`, `0`. Raises ValueError."""
-    body = text
-    sign = 1.0
-    if body[:1] in "+-" and body:
-        sign = -1.0 if body[0] == "-" else 1.0
-        body = body[1:]
-    if body == "0":
-        return datetime.timedelta(0)
-    if not body:
-        raise ValueError(f"invalid duration {text!r}")
-    seconds = 0.0
-    pos = 0
-    while pos < len(body):
-        match = _DURATION_PART.match(body, pos)
-        if match is None or match.group(1) in ("", "."):
-            raise ValueError(f"invalid duration {text!r}")
-        seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        pos = match.end()
-    return datetime.timedelta(seconds=sign * seconds)
 
 
 @attrs.frozen
@@ -123,7 +89,7 @@ def snapshot(
     interval_text = value(c.ANNOTATION_RECONCILE_INTERVAL)
     if interval_text:
         try:
-            interval = parse_go_duration(interval_text)
+            interval = parse_duration(interval_text)
         except ValueError:
             # Eno used 0, floored to --min-reconcile-interval: aggressive polling for a typo. We ignore it.
             errors.append(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from eno.api.v1.composition import Composition
 from eno.cel.engine import Engine, default_engine
 from eno.resource.errors import ResourceError
 from eno.resource.mutation import MutationStatus
@@ -573,3 +574,23 @@ def test_not_path_managed_by_eno_keeps_another_managers_value(engine: Engine) ->
         "data": {"bar": "x"}
     }
     assert apply_overrides(desired, (op,), CompositionMetadata(), eno_owns, RES).obj == desired
+
+
+def test_composition_metadata_from_the_api_type() -> None:
+    comp = Composition.from_dict(
+        {
+            "metadata": {
+                "name": "c",
+                "namespace": "n",
+                "annotations": {"a": "b"},
+                "deletionTimestamp": "2026-01-01T00:00:00Z",
+            }
+        }
+    )
+    meta = CompositionMetadata.from_composition(comp)
+    assert (meta.name, meta.namespace, dict(meta.annotations), meta.deletion_timestamp) == (
+        "c",
+        "n",
+        {"a": "b"},
+        "2026-01-01T00:00:00Z",
+    )

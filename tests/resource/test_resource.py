@@ -16,7 +16,7 @@ from eno.resource.errors import ResourceError, Severity
 from eno.resource.identity import GroupVersionKind, ManifestRef, Ref
 from eno.resource.overrides import CompositionMetadata
 from eno.resource.resource import MANAGED_KINDS, Resource, fnv1_64, parse_manifest, parse_object
-from eno.resource.snapshot import parse_go_duration, snapshot
+from eno.resource.snapshot import snapshot
 
 SLOT = ManifestRef("ns", "slice-1", 0)
 
@@ -487,25 +487,3 @@ def test_snapshot_of_previous_manifest_with_new_overrides(engine: Engine) -> Non
     )
     snap = snapshot(new, CompositionMetadata(), None, manifest=cm(data={"a": "old", "b": "old"}))
     assert snap.obj["data"] == {"a": "o", "b": "old"}
-
-
-DURATIONS = [
-    ("10s", datetime.timedelta(seconds=10)),
-    ("100ms", datetime.timedelta(milliseconds=100)),
-    ("1h30m", datetime.timedelta(minutes=90)),
-    ("1.5h", datetime.timedelta(minutes=90)),
-    ("0", datetime.timedelta(0)),
-    ("-2m", datetime.timedelta(minutes=-2)),
-    ("2us", datetime.timedelta(microseconds=2)),
-]
-
-
-@pytest.mark.parametrize(("text", "value"), DURATIONS, ids=[d for d, _ in DURATIONS])
-def test_go_durations(text: str, value: datetime.timedelta) -> None:
-    assert parse_go_duration(text) == value
-
-
-@pytest.mark.parametrize("text", ["", "10", "s", "1d", "1h-1m", " 1s", "1.s.", "+"])
-def test_bad_go_durations(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_go_duration(text)
