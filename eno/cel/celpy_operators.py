@@ -68,7 +68,7 @@ def _map_lookup(mapping: dict[Any, Any], key: Any) -> tuple[bool, Any]:
     if isinstance(key, str):
         # Exact membership: AbsentAsEmptyMap must not answer "" for an absent key here.
         if dict.__contains__(mapping, key):
-            return True, dict.__getitem__(mapping, key)
+            return True, mapping[key]
         return False, None
     for candidate, value in mapping.items():
         if not isinstance(candidate, str) and cel_equals(candidate, key):

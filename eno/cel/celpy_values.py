@@ -27,6 +27,42 @@ class AbsentAsEmptyMap(celtypes.MapType):
         return super().__getitem__(key)
 
 
+class LazyMap(celtypes.MapType):
+    """A CEL map over a JSON object that converts each value on first read.
+
+    Expressions touch a handful of fields of objects that can be large (managedFields, status), so
+    converting everything up front dominated evaluation. Every read path celpy and our functions use
+    (`[]`, get, items, values, iteration over keys, len, `in`) goes through the overrides below.
+    """
+
+    def __init__(self, raw: Mapping[Any, Any]) -> None:
+        super().__init__()
+        for key, value in raw.items():
+            dict.__setitem__(self, to_cel(key), value)
+
+    def __getitem__(self, key: Any) -> Any:
+        value = super().__getitem__(key)
+        if type(value) in _RAW_TYPES:
+            value = to_cel(value)
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return self[key]
+        return super().get(key, default)
+
+    def items(self) -> Any:
+        return [(key, self[key]) for key in dict.keys(self)]
+
+    def values(self) -> Any:
+        return [self[key] for key in dict.keys(self)]
+
+
+# Plain JSON values not yet converted; celpy's types are subclasses, so the test is on the exact type.
+_RAW_TYPES = frozenset({str, int, float, bool, dict, list, tuple, bytes})
+
+
 def to_cel(value: Any) -> Any:
     """A celpy value for a JSON-like Python value. Raises TypeError for anything else."""
     if isinstance(value, _CELPY_SCALARS):
@@ -45,8 +81,10 @@ def to_cel(value: Any) -> Any:
         return celtypes.DoubleType(value)
     if value is None:
         return None
+    if isinstance(value, celtypes.MapType | celtypes.ListType):
+        return value
     if isinstance(value, Mapping):
-        return celtypes.MapType({to_cel(k): to_cel(v) for k, v in value.items()})
+        return LazyMap(value)
     if isinstance(value, list | tuple):
         return celtypes.ListType([to_cel(item) for item in value])
     if isinstance(value, bytes):
