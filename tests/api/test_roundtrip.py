@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from eno.api.v1 import core
 from eno.api.v1.common import Binding, EnvVar, InputRevisions, Result, SynthesizerRef
 from eno.api.v1.composition import Composition, CompositionStatus, Synthesis
+from eno.api.v1.inputs import Input
 from eno.api.v1.kind import Kind
+from eno.api.v1.krm import ResourceList
 from eno.api.v1.model import (
     Bool,
     DecodeError,
@@ -27,6 +29,7 @@ from eno.api.v1.model import (
     Str,
     json_fields,
 )
+from eno.api.v1.patch import Patch
 from eno.api.v1.resourceslice import Manifest, ResourceSlice
 from eno.api.v1.symphony import Symphony
 from eno.api.v1.synthesizer import Synthesizer
@@ -76,9 +79,9 @@ def json_for(cls: type[Model]) -> st.SearchStrategy[dict[str, Any]]:
         if jf.pointer:
             value = st.none() | value  # an explicit null is kept too
         (required if jf.required else optional)[jf.name] = value
-    if issubclass(cls, Kind):
-        required["apiVersion"] = st.just(cls.api_version)
-        required["kind"] = st.just(cls.kind)
+    if "apiVersion" in getattr(cls, "wire_keys", ()):
+        required["apiVersion"] = st.just(cls.api_version)  # type: ignore[attr-defined]
+        required["kind"] = st.just(cls.kind)  # type: ignore[attr-defined]
     known = known_keys(cls)
     unknown = st.dictionaries(
         st.text(min_size=1, max_size=6).filter(lambda k: k not in known), json_values, max_size=2
@@ -123,6 +126,9 @@ ALL_TYPES: list[type[Model]] = [
     Manifest,
     core.Affinity,
     core.ResourceRequirements,
+    ResourceList,
+    Patch,
+    Input,
 ]
 
 

@@ -26,6 +26,8 @@ _PART: Final = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 def parse_duration(text: str) -> dt.timedelta:
     """Parse a Go duration (`time.ParseDuration`): `10s`, `1h30m`, `-1.5m`, `300ms`, `0`.
 
+    Precision is timedelta's (1 microsecond); nanoseconds below that are lost.
+
     Raises ValueError when the text is not a Go duration.
     """
     s = text
