@@ -204,7 +204,8 @@ class Informer:
     # -- the reflector loop ----------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        need_list = True
+        # A restarted informer resumes watching from where it stopped, like a reconnect; a 410 then relists.
+        need_list = not self.has_synced
         relists_in_a_row = 0
         while True:
             try:
