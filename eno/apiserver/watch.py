@@ -72,6 +72,11 @@ async def watch(
     labels, fields = parse_selectors(info, query, ri.name)
     matches = selection(labels, fields)
     since = _parse_rv(query.get("resourceVersion", ""))
+    # The streaming list (WatchList) of client-go 1.32+: initial state as ADDED events, then a bookmark
+    # annotated k8s.io/initial-events-end, at whatever revision was asked for.
+    send_initial = query.get("sendInitialEvents", "").lower() in ("true", "1")
+    if send_initial:
+        since = None
     bookmarks = query.get("allowWatchBookmarks", "").lower() in ("true", "1")
     try:
         timeout = float(query.get("timeoutSeconds", "") or DEFAULT_TIMEOUT_SECONDS)
@@ -92,6 +97,7 @@ async def watch(
         gone = errors.too_old_resource_version(err.requested, err.oldest)
     if since is None and watcher is not None:
         initial = [o for o in store.list(info.group, info.resource, namespace) if matches(o)]
+    snapshot_revision = store.revision
 
     response = web.StreamResponse(status=200)
     response.content_type = "application/json"
@@ -114,6 +120,10 @@ async def watch(
         assert watcher is not None
         for obj in initial:
             await send({"type": ADDED, "object": render(obj)})
+        if send_initial:
+            end = _bookmark(info, output, snapshot_revision)
+            end["object"]["metadata"]["annotations"] = {"k8s.io/initial-events-end": "true"}
+            await send(end)
         for event in backlog:
             kind = classify(event, matches)
             if kind is not None:
