@@ -32,9 +32,31 @@ class _EnoEvaluator(Evaluator):
     def member_dot_arg(self, tree: lark.Tree[Any]) -> Any:
         qualified = _namespaced_call(tree)
         if qualified is None:
+            if _is_filtering_map(tree):
+                return self._filtering_map(tree)
             return super().member_dot_arg(tree)
         args = self.visit_children(tree.children[2]) if len(tree.children) == 3 else []
         return self.function_eval(lark.Token("IDENT", qualified), args)
+
+    def _filtering_map(self, tree: lark.Tree[Any]) -> Any:
+        """`list.map(x, predicate, transform)`, the three-argument map celpy lacks."""
+        items = self.visit(tree.children[0])
+        if isinstance(items, CELEvalError):
+            return items
+        variable_tree, predicate_tree, transform_tree = cast(lark.Tree[Any], tree.children[2]).children
+        names = [str(ident.children[0]) for ident in cast(lark.Tree[Any], variable_tree).find_data("ident")]
+        if len(names) != 1:
+            return CELEvalError("map() needs a variable name as its first argument", ValueError, None)
+        predicate = self.sub_evaluator(cast(lark.Tree[Any], predicate_tree))
+        transform = self.sub_evaluator(cast(lark.Tree[Any], transform_tree))
+        results = []
+        for item in items:
+            keep = predicate.evaluate({names[0]: item})
+            if not isinstance(keep, celtypes.BoolType):
+                return CELEvalError("map() predicate must return a bool", TypeError, None)
+            if keep:
+                results.append(transform.evaluate({names[0]: item}))
+        return celtypes.ListType(results)
 
     def macro_has_eval(self, exprlist: lark.Tree[Any]) -> Any:
         # cel-go: has(e.f) is a membership test on the map e; an error evaluating e is an error.
@@ -51,6 +73,11 @@ class _EnoEvaluator(Evaluator):
         return CELEvalError(
             f"has() applied to a value of type {type(member).__name__}, not a map", TypeError, None
         )
+
+
+def _is_filtering_map(tree: lark.Tree[Any]) -> bool:
+    args = tree.children[2] if len(tree.children) == 3 else None
+    return str(tree.children[1]) == "map" and isinstance(args, lark.Tree) and len(args.children) == 3
 
 
 def _namespaced_call(tree: lark.Tree[Any]) -> str | None:
@@ -198,8 +225,9 @@ def _eval_error_message(error: CELEvalError) -> str:
     if isinstance(inner, tuple) and inner and isinstance(inner[0], str):
         if message.startswith("found no matching overload") or message == "no such overload":
             return inner[0]
-        if message == "return error for overflow" and inner[0] != "overflow":
-            return inner[0]  # celpy labels every ValueError from a function "overflow"
+        if message == "return error for overflow":
+            # celpy labels every ValueError from a function "overflow"
+            return "integer overflow" if inner[0] == "overflow" else inner[0]
         if message == "no such key":
             return f"no such key: {inner[0]!r}"
         return f"{message}: {inner[0]}"

@@ -9,6 +9,7 @@ expressions behave as they do in Eno.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -95,6 +96,9 @@ def _sign(left: Any, right: Any) -> int:
     return -1 if left < right else (1 if left > right else 0)
 
 
+_TIMESTAMP = "google.protobuf.Timestamp"
+_DURATION = "google.protobuf.Duration"
+
 _ORDERED_KINDS = frozenset(
     {"bool", "string", "bytes", "google.protobuf.Timestamp", "google.protobuf.Duration"}
 )
@@ -119,6 +123,49 @@ def cel_in(item: Any, container: Any) -> celtypes.BoolType:
     raise TypeError(f"no such overload: {_kind(item)} in {_kind(container)}")
 
 
+_ARITHMETIC: dict[str, tuple[Callable[[Any, Any], Any], frozenset[tuple[str, str]]]] = {
+    "+": (
+        operator.add,
+        frozenset(
+            {(k, k) for k in ("int", "uint", "double", "string", "bytes", "list", _DURATION)}
+            | {(_TIMESTAMP, _DURATION), (_DURATION, _TIMESTAMP)}
+        ),
+    ),
+    "-": (
+        operator.sub,
+        frozenset(
+            {(k, k) for k in ("int", "uint", "double", _DURATION, _TIMESTAMP)} | {(_TIMESTAMP, _DURATION)}
+        ),
+    ),
+    "*": (operator.mul, frozenset({(k, k) for k in ("int", "uint", "double")})),
+    "/": (operator.truediv, frozenset({(k, k) for k in ("int", "uint", "double")})),
+    "%": (operator.mod, frozenset({(k, k) for k in ("int", "uint")})),
+}
+
+
+def _arithmetic(symbol: str) -> Callable[[Any, Any], Any]:
+    """cel-go's arithmetic overloads: no mixing of int, uint and double (celpy would fail obscurely)."""
+    function, allowed = _ARITHMETIC[symbol]
+
+    def arithmetic(left: Any, right: Any) -> Any:
+        kinds = (type_name(left), type_name(right))
+        if kinds not in allowed:
+            raise TypeError(f"no such overload: {kinds[0]} {symbol} {kinds[1]}")
+        return function(left, right)
+
+    arithmetic.__name__ = f"cel_{function.__name__}"
+    return arithmetic
+
+
+def cel_type(value: Any) -> Any:
+    """type(x): our map subclasses (lazy, absent-as-empty) are plain maps to the expression."""
+    if isinstance(value, celtypes.MapType):
+        return celtypes.MapType
+    if isinstance(value, celtypes.ListType):
+        return celtypes.ListType
+    return celtypes.TypeType(value)
+
+
 def propagating_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     """celpy hands operators (and method functions) error values as arguments; CEL propagates them."""
 
@@ -140,4 +187,6 @@ OPERATORS: dict[str, Callable[..., Any]] = {
     "_>_": propagating_errors(_compare(">", lambda sign: sign > 0)),
     "_>=_": propagating_errors(_compare(">=", lambda sign: sign >= 0)),
     "_in_": propagating_errors(cel_in),
+    **{f"_{symbol}_": propagating_errors(_arithmetic(symbol)) for symbol in _ARITHMETIC},
+    "type": propagating_errors(cel_type),
 }
