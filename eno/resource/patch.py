@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from eno.api.v1.constants import API_VERSION, PATCH_KIND
+from eno.api.v1.patch import DELETION_TIMESTAMP_PATH
 from eno.resource.identity import GroupVersionKind, parse_group_version
-
-DELETION_TIMESTAMP_PATH = "/metadata/deletionTimestamp"
 
 
 def is_patch(obj: Mapping[str, Any]) -> bool:

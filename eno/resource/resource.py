@@ -13,13 +13,13 @@ unusable identity makes the whole manifest invalid.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from eno.api.v1 import constants as c
+from eno.api.v1.predicates import parse_go_bool, parse_go_int
 from eno.cel.engine import CelError, Engine
 from eno.resource.errors import ResourceError, Severity, annotation_field
 from eno.resource.identity import GroupVersionKind, ManifestRef, Ref, parse_group_version
@@ -53,12 +53,6 @@ KNOWN_ANNOTATIONS = frozenset(
         *c.CASCADING_ANNOTATIONS,
     }
 )
-_GO_INT = re.compile(r"[+-]?[0-9]+")
-_GO_BOOLS = {
-    **dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
-    **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False),
-}
-_INT64 = range(-(2**63), 2**63)
 
 
 @attrs.frozen
@@ -227,13 +221,14 @@ def _parse_annotations(
             parsed["overrides"] = ops
             errors.extend(op_errors)
         elif key == c.ANNOTATION_FAIL_OPEN:
-            if value in _GO_BOOLS:
-                parsed["fail_open"] = _GO_BOOLS[value]
+            fail_open = parse_go_bool(value)
+            if fail_open is not None:
+                parsed["fail_open"] = fail_open
             else:
                 error(key, f"invalid boolean {value!r}; ignored (the --fail-open flag applies)")
         elif key in (c.ANNOTATION_READINESS_GROUP, c.ANNOTATION_DELETION_GROUP):
             readiness = key == c.ANNOTATION_READINESS_GROUP
-            group = _parse_go_int(value)
+            group = parse_go_int(value)
             if group is None:
                 error(key, f"invalid integer {value!r}; ignored (the default group applies)")
                 continue
@@ -261,18 +256,6 @@ def _check_name(key: str) -> str:
     if key.startswith(c.ANNOTATION_READINESS_PREFIX):
         return key[len(c.ANNOTATION_READINESS_PREFIX) :]
     return key  # `eno.azure.io/readinessX` keeps its full key as the name (api.md §7.1)
-
-
-def _parse_go_int(value: str) -> int | None:
-    """strconv.Atoi: base 10, optional sign, no spaces or underscores, int64 range."""
-    if not _GO_INT.fullmatch(value):
-        return None
-    number = int(value)
-    return number if number in _INT64 else None
-
-
-def parse_go_bool(value: str) -> bool | None:
-    return _GO_BOOLS.get(value)
 
 
 def _defined_group_kind(obj: Mapping[str, Any]) -> tuple[str, str]:
