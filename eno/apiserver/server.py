@@ -96,8 +96,9 @@ class ApiServer:
 
     def _install_extensions(self) -> None:
         """Resource-specific behaviour: CRD lifecycle (and, later, defaulting, apply, GC)."""
-        from eno.apiserver import crd
+        from eno.apiserver import crd, customresource
 
+        customresource.install(self.context)
         crd.install(self.context)
 
     @property
