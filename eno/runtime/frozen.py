@@ -9,7 +9,6 @@ keeps thousands of cached objects from each holding their own "metadata", "name"
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from typing import Any, NoReturn, overload
 
 
@@ -44,9 +43,8 @@ def _rebuild(data: dict[str, Any]) -> FrozenDict:
     return result
 
 
-def _frozen_dict(items: Iterable[tuple[str, Any]]) -> FrozenDict:
-    # dict.__init__ is not overridden, so building one does not go through the blocked __setitem__.
-    return FrozenDict(items)
+_SCALARS = (str, int, float, bool, type(None))
+_intern = sys.intern
 
 
 @overload
@@ -55,12 +53,18 @@ def freeze(value: dict[str, Any]) -> FrozenDict: ...
 def freeze(value: Any) -> Any: ...
 def freeze(value: Any) -> Any:
     """A deep-frozen copy of a JSON value (dicts -> FrozenDict, lists -> tuples); frozen parts are reused."""
-    if isinstance(value, FrozenDict):
+    # Exact-type checks first: this runs for every object an informer ingests, and JSON gives plain types.
+    kind = type(value)
+    if kind is dict:
+        return FrozenDict({_intern(k): (v if type(v) in _SCALARS else freeze(v)) for k, v in value.items()})
+    if kind is list:
+        return tuple([v if type(v) in _SCALARS else freeze(v) for v in value])
+    if kind is FrozenDict:
         return value
     if isinstance(value, dict):
-        return _frozen_dict((sys.intern(k) if type(k) is str else k, freeze(v)) for k, v in value.items())
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
+        return tuple([freeze(v) for v in value])
     return value
 
 
