@@ -29,7 +29,10 @@ class Snapshot:
     disable: bool = False  # eno.azure.io/disable-reconciliation
     disable_updates: bool = False
     replace: bool = False
-    orphan: bool = False  # deletion-strategy orphan (never for a Patch)
+    # Left in place when the composition is deleted: deletion-strategy orphan, or -- our fix of Eno's quirk
+    # (api.md §10.10) -- a Patch whose ops do not ask for deletion (Eno deleted such Patches' targets, objects
+    # it never created). deletion-strategy has no effect on Patches.
+    orphan: bool = False
     foreground: bool = False  # deletion-strategy foreground
     reconcile_interval: datetime.timedelta | None = None
     use_default_interval: bool = False
@@ -44,8 +47,8 @@ class Snapshot:
     def deleted(self) -> bool:
         """Whether this resource must not exist: composition deleting, tombstone, disabled, or delete-Patch.
 
-        Eno's quirk (§3.3) is kept: while the composition is deleting every Patch counts as deleted, so the
-        targets of ordinary Patches are deleted with it.
+        While the composition is deleting every Patch counts as deleted, as in Eno; `orphan` keeps the
+        targets of Patches that do not ask for deletion.
         """
         return (
             self.resource.composition_deleted
@@ -106,13 +109,19 @@ def snapshot(
         disable=value(c.ANNOTATION_DISABLE_RECONCILIATION) == "true",
         disable_updates=value(c.ANNOTATION_DISABLE_UPDATES) == "true",
         replace=value(c.ANNOTATION_REPLACE) == "true",
-        orphan=not resource.is_patch and strategy == c.DELETION_STRATEGY_ORPHAN,
+        orphan=_orphaned(resource, obj, strategy),
         foreground=strategy == c.DELETION_STRATEGY_FOREGROUND,
         reconcile_interval=interval,
         use_default_interval=value(c.ANNOTATION_USE_DEFAULT_RECONCILE_INTERVAL) == "true",
         outcomes=applied.outcomes,
         errors=tuple(errors),
     )
+
+
+def _orphaned(resource: Resource, obj: dict[str, Any], strategy: str) -> bool:
+    if resource.is_patch:
+        return not sets_deletion_timestamp(patch_ops(obj))
+    return strategy == c.DELETION_STRATEGY_ORPHAN
 
 
 def strip_eno_metadata(obj: dict[str, Any]) -> dict[str, Any]:

@@ -424,19 +424,66 @@ def test_overrides_can_flip_cascading_flags(engine: Engine) -> None:
     assert snapshot(r, CompositionMetadata(), None).disable
 
 
-def test_patch_is_never_orphaned(engine: Engine) -> None:
+PATCH_ORPHAN = [
+    ("plain-patch-target-kept", [{"op": "add", "path": "/data/a", "value": "b"}], {}, True),
+    ("empty-patch-target-kept", [], {}, True),
+    (
+        "delete-patch-deletes",
+        [{"op": "add", "path": "/metadata/deletionTimestamp", "value": "now"}],
+        {},
+        False,
+    ),
+    (
+        "strategy-has-no-effect-on-patches",
+        [{"op": "add", "path": "/metadata/deletionTimestamp", "value": "now"}],
+        {"eno.azure.io/deletion-strategy": "orphan"},
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("ops", "composition", "orphan"), [p[1:] for p in PATCH_ORPHAN], ids=[p[0] for p in PATCH_ORPHAN]
+)
+def test_patch_targets_survive_composition_deletion(
+    engine: Engine, ops: list[Any], composition: dict[str, str], orphan: bool
+) -> None:
+    # Our fix (api.md §10.10): Eno deleted the target of every Patch when the composition was deleted.
     obj = {
         "apiVersion": "eno.azure.io/v1",
         "kind": "Patch",
         "metadata": {"name": "x"},
-        "patch": {"apiVersion": "v1", "kind": "ConfigMap", "ops": []},
+        "patch": {"apiVersion": "v1", "kind": "ConfigMap", "ops": ops},
     }
     snap = snapshot(
-        parse(engine, obj),
-        CompositionMetadata(annotations={"eno.azure.io/deletion-strategy": "orphan"}),
-        None,
+        parse(engine, obj, composition_deleted=True), CompositionMetadata(annotations=composition), None
     )
-    assert not snap.orphan
+    assert snap.deleted
+    assert snap.orphan is orphan
+
+
+def test_override_can_turn_a_patch_into_a_delete_patch(engine: Engine) -> None:
+    # PatchDeleteOnCompositionDeletion: the deletion op is injected only while the composition is deleting.
+    overrides = json.dumps(
+        [
+            {
+                "path": "self.patch.ops",
+                "value": [{"op": "add", "path": "/metadata/deletionTimestamp", "value": "now"}],
+                "condition": "composition.metadata.deletionTimestamp != null",
+            }
+        ]
+    )
+    obj = {
+        "apiVersion": "eno.azure.io/v1",
+        "kind": "Patch",
+        "metadata": {"name": "x", "annotations": {"eno.azure.io/overrides": overrides}},
+        "patch": {"apiVersion": "v1", "kind": "ConfigMap", "ops": []},
+    }
+    live = snapshot(parse(engine, obj), CompositionMetadata(), {})
+    assert not live.deleted and live.patch_ops == []
+    deleting = CompositionMetadata(deletion_timestamp="2026-01-01T00:00:00Z")
+    gone = snapshot(parse(engine, obj, composition_deleted=True), deleting, {})
+    assert gone.deleted and not gone.orphan
 
 
 def test_eno_metadata_stripped(engine: Engine) -> None:
