@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import structlog
 
 from eno.runtime.client import Client
-from eno.runtime.errors import ApiError, Gone
+from eno.runtime.errors import ApiError, Gone, TooManyRequests
 from eno.runtime.frozen import FrozenDict, freeze
 from eno.runtime.gvk import GVK, Unstructured
 from eno.runtime.labels import Selector
@@ -224,9 +224,11 @@ class Informer:
                 self._log.info("informer_relist", reason=err.message or err.reason)
             except ApiError as err:
                 delay = self._backoff.next()
+                if isinstance(err, TooManyRequests) and err.retry_after:
+                    delay = max(delay, min(err.retry_after, self._backoff.cap))
                 self._log.info("informer_backoff", code=err.code, error=str(err), delay=round(delay, 3))
                 await asyncio.sleep(delay)
-            except (ValueError, KeyError, TypeError) as err:
+            except Exception as err:
                 # A malformed answer or a transform that failed: log it and start over from a list.
                 delay = self._backoff.next()
                 self._log.error("informer_failed", error=repr(err), delay=round(delay, 3))

@@ -234,6 +234,42 @@ async def test_server_side_watch_timeout_rewatches_without_relisting(
     assert informer.lists == 1
 
 
+async def test_bookmarks_keep_a_quiet_informer_current(client: Client, started: list[Informer]) -> None:
+    # Nothing in this namespace changes, but the server's bookmarks move the informer's resourceVersion,
+    # so a later resume does not ask for history the server may have compacted.
+    informer = run(started, Informer(client, CM, namespace="kube-public", **FAST))
+    assert await informer.wait_for_sync(10)
+    start = int(informer.last_resource_version)
+    for i in range(3):
+        await client.create(configmap(f"elsewhere{i}"))
+    latest = int((await client.list(CM)).resource_version)
+    assert latest > start
+    await settle(lambda: int(informer.last_resource_version) >= latest)
+    assert informer.list() == []
+
+
+class BrokenTransformOnce:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, obj: dict[str, Any]) -> dict[str, Any]:
+        self.calls += 1
+        if self.calls == 1:
+            raise AttributeError("transform bug")
+        return obj
+
+
+async def test_failing_transform_is_retried_from_a_list(client: Client, started: list[Informer]) -> None:
+    await client.create(configmap("t"))
+    recorder = Recorder()
+    informer = run(
+        started, Informer(client, CM, namespace=NS, transform=BrokenTransformOnce(), **FAST), recorder
+    )
+    assert await informer.wait_for_sync(10)
+    await settle(lambda: converged(client, informer, recorder, namespace=NS))
+    assert informer.lists == 2
+
+
 async def test_resume_replays_missed_events_from_history(client: Client, started: list[Informer]) -> None:
     await client.create(configmap("keep"))
     await client.create(configmap("change"))
