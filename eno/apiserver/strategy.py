@@ -229,6 +229,7 @@ def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) ->
                 )
     for hook in hooks.prepare:
         new = hook(req, old, new)
+    meta = new["metadata"]
     if req.subresource != "status" and _spec_part(info, new) != _spec_part(info, old):
         meta["generation"] = int(old_meta.get("generation") or 0) + 1
     meta.pop("selfLink", None)
