@@ -145,6 +145,8 @@ def _clean_message(message: str) -> str:
     first = first.replace("found no matching overload", "no such overload").replace(
         "No matching overloads found", "no such overload"
     )
+    first = re.sub(r'^Key not found in map : "(.*)"$', r"no such key: '\1'", first)
+    first = re.sub(r"^Index error: index=.*", "index out of range", first)
     return first.replace(" (in container '')", "")
 
 

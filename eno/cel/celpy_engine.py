@@ -7,6 +7,7 @@ cel-go's operators (heterogeneous numeric comparison), the Encoders/Lists/String
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -222,6 +223,8 @@ def _eval_error_message(error: CELEvalError) -> str:
     inner = error.args[2] if len(error.args) > 2 else None
     if message.startswith("undeclared reference to"):
         return message.split(" (in activation", 1)[0]
+    if message.startswith("no such member in mapping: "):
+        return "no such key: " + message.removeprefix("no such member in mapping: ")
     if isinstance(inner, tuple) and inner and isinstance(inner[0], str):
         if message.startswith("found no matching overload") or message == "no such overload":
             return inner[0]
@@ -229,7 +232,9 @@ def _eval_error_message(error: CELEvalError) -> str:
             # celpy labels every ValueError from a function "overflow"
             return "integer overflow" if inner[0] == "overflow" else inner[0]
         if message == "no such key":
-            return f"no such key: {inner[0]!r}"
+            return f"no such key: {str(inner[0])!r}"
+        if message == "invalid_argument" and "index out of range" in inner[0]:
+            return "index out of range"
         return f"{message}: {inner[0]}"
     return message
 
@@ -238,6 +243,9 @@ class CelPythonEngine:
     name = "cel-python"
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        # celpy logs whole activations at DEBUG; a debug-level root logger must not make every
+        # evaluation format the live object.
+        logging.getLogger("celpy").setLevel(logging.INFO)
         self._environment = celpy.Environment(runner_class=_EnoRunner)
         self._functions: dict[str, Callable[..., Any]] = {**FUNCTIONS, **(functions or {})}
         self._known_functions = frozenset(base_functions) | frozenset(self._functions)

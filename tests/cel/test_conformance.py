@@ -203,9 +203,9 @@ CASES: list[tuple[str, str, Any]] = [
     # Errors.
     ("error-syntax", "self.spec.replicas ==", Raises("syntax")),
     ("error-unbalanced", "(self.spec", Raises("syntax")),
-    ("error-no-such-key", "self.spec.missing", Raises("missing")),
-    ("error-index-missing-key", 'self.spec["missing"]', Raises("missing")),
-    ("error-list-out-of-range", "self.status.conditions[5]", Raises()),
+    ("error-no-such-key", "self.spec.missing", Raises("no such key: 'missing'")),
+    ("error-index-missing-key", 'self.spec["missing"]', Raises("no such key: 'missing'")),
+    ("error-list-out-of-range", "self.status.conditions[5]", Raises("index out of range")),
     ("error-undeclared-variable", "replicas > 2", Raises("undeclared reference to 'replicas'")),
     ("error-undeclared-function", "frobnicate(self)", Raises("undeclared reference to 'frobnicate'")),
     ("error-type-mismatch-add", '1 + "a"', Raises()),
