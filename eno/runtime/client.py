@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
+import weakref
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar, cast, overload
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import attrs
 import structlog
 from kubernetes_asyncio import client as k8s_client
 from kubernetes_asyncio import config as k8s_config
+from prometheus_client import CollectorRegistry, Counter
 
-from eno.runtime.errors import ApiError, Disconnected, Timeout, TooManyRequests, from_status
+from eno.runtime.errors import ApiError, ChaosError, Disconnected, Timeout, TooManyRequests, from_status
 from eno.runtime.flowcontrol import TokenBucket
 from eno.runtime.gvk import GVK, KubeObject, Unstructured, gvk_of_type
 from eno.runtime.restmapper import RESTMapper, RESTMapping
@@ -47,6 +50,25 @@ PATCH_CONTENT_TYPES: dict[str, str] = {
 USER_AGENT = "eno-runtime/0.1"
 DEFAULT_QPS = 20.0
 DEFAULT_BURST = 50
+
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+_REQUEST_COUNTERS: weakref.WeakKeyDictionary[CollectorRegistry, Counter] = weakref.WeakKeyDictionary()
+
+
+def rest_client_requests(registry: CollectorRegistry) -> Counter:
+    """client-go's `rest_client_requests_total{code,method,host}`, once per registry."""
+    counter = _REQUEST_COUNTERS.get(registry)
+    if counter is None:
+        counter = Counter(
+            "rest_client_requests",
+            "Number of HTTP requests, partitioned by status code, method, and host.",
+            ["code", "method", "host"],
+            registry=registry,
+        )
+        _REQUEST_COUNTERS[registry] = counter
+    return counter
 
 
 @attrs.frozen
@@ -104,6 +126,9 @@ class Client:
         max_throttle_retries: int = 3,
         max_retry_after: float = 30.0,
         rest_mapper: RESTMapper | None = None,
+        registry: CollectorRegistry | None = None,
+        chaos_ratio: float = 0.0,
+        rng: random.Random | None = None,
     ) -> None:
         try:
             asyncio.get_running_loop()
@@ -122,6 +147,11 @@ class Client:
         self.throttle = TokenBucket(qps, burst)
         self.rest_mapper = rest_mapper or RESTMapper(self._discovery_get)
         self.requests_sent = 0
+        self._requests_metric = rest_client_requests(registry) if registry is not None else None
+        self._host = urlsplit(str(api_client.configuration.host)).netloc
+        # Eno's CHAOS_RATIO testing aid: writes fail with this probability before reaching the server.
+        self.chaos_ratio = chaos_ratio
+        self._rng = rng or random.Random()
         self._closed = False
 
     # -- construction and lifetime ---------------------------------------------------------------------
@@ -180,6 +210,8 @@ class Client:
         params = [(k, _query_value(v)) for k, v in (query or {}).items() if v is not None]
         await self.api_client.update_params_for_auth(headers, params, ["BearerToken"])
         url = str(self.api_client.configuration.host) + path
+        if self.chaos_ratio and method in _WRITE_METHODS and self._rng.random() < self.chaos_ratio:
+            raise ChaosError(0, "Chaos", "chaos!")
         await self.throttle.acquire()
         self.requests_sent += 1
         try:
@@ -193,10 +225,17 @@ class Client:
                 _request_timeout=timeout,
             )
         except TimeoutError as err:
+            self._count(method, "<error>")
             raise Timeout(0, "ClientTimeout", f"{method} {path}: no answer in time") from err
         except aiohttp.ClientError as err:
+            self._count(method, "<error>")
             raise Disconnected(0, "ConnectionError", f"{method} {path}: {err}") from err
+        self._count(method, str(response.status))
         return response
+
+    def _count(self, method: str, code: str) -> None:
+        if self._requests_metric is not None:
+            self._requests_metric.labels(code=code, method=method, host=self._host).inc()
 
     async def request(
         self,

@@ -106,6 +106,13 @@ class Disconnected(ApiError):
     """The connection failed or dropped before a complete answer (client-side, code 0)."""
 
 
+class ChaosError(ApiError):
+    """A write failed on purpose (Eno's CHAOS_RATIO) before reaching the server."""
+
+    def __str__(self) -> str:
+        return "chaos!"
+
+
 class UnknownKind(ApiError):
     """Discovery does not serve this group/version/kind (client-side, code 404)."""
 

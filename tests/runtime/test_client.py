@@ -18,6 +18,7 @@ import pytest
 from kubernetes_asyncio import client as k8s_client
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.dynamic import DynamicClient
+from prometheus_client import CollectorRegistry
 
 from eno.apiserver.server import ApiServer
 from eno.runtime import errors
@@ -392,3 +393,41 @@ async def test_closing_the_client_closes_its_session(apiserver: ApiServer, tmp_p
         gc.collect()
     assert not [w for w in caught if "Unclosed" in str(w.message)]
     await asyncio.sleep(0)
+
+
+# -- observability and chaos -------------------------------------------------------------------------------
+
+
+async def test_requests_are_counted_by_code_method_and_host(apiserver: ApiServer) -> None:
+    registry = CollectorRegistry()
+    async with await Client.from_url(apiserver.url, qps=0, registry=registry) as client:
+        await client.create(configmap("m"))
+        with pytest.raises(errors.NotFound):
+            await client.get(CM, "missing", NS)
+    host = apiserver.url.removeprefix("http://")
+
+    def count(code: str, method: str) -> float | None:
+        return registry.get_sample_value(
+            "rest_client_requests_total", {"code": code, "method": method, "host": host}
+        )
+
+    assert count("201", "POST") == 1
+    assert count("404", "GET") == 1
+    assert count("200", "GET") == 1  # discovery
+
+
+@pytest.mark.parametrize(("ratio", "writes_fail"), [(1.0, True), (0.0, False)], ids=["always", "never"])
+async def test_chaos_ratio_fails_writes_before_the_server(
+    apiserver: ApiServer, ratio: float, writes_fail: bool
+) -> None:
+    async with await Client.from_url(apiserver.url, qps=0, chaos_ratio=ratio) as client:
+        sent = client.requests_sent
+        if writes_fail:
+            with pytest.raises(errors.ChaosError, match=r"^chaos!$"):
+                await client.create(configmap("c"))
+            with pytest.raises(errors.ChaosError):
+                await client.patch(CM, "c", NS, {"data": {}}, "merge")
+            assert client.requests_sent == sent + 1  # only discovery reached the server
+        else:
+            await client.create(configmap("c"))
+        await client.list(CM, NS)  # reads are never failed
