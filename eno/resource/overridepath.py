@@ -12,6 +12,7 @@ the escaped delimiter quote; other backslashes stay as written.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -101,8 +102,12 @@ def _tokens(text: str) -> Iterator[_Token]:
         pos = match.end()
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_path(text: str) -> PathExpr:
-    """Parse an override path. Raises PathSyntaxError (a ValueError) with a message saying what is wrong."""
+    """Parse an override path. Raises PathSyntaxError (a ValueError) with a message saying what is wrong.
+
+    Cached: the same override paths recur in every synthesis of every composition, and results are frozen.
+    """
     return _Parser(list(_tokens(text))).path()
 
 

@@ -60,8 +60,8 @@ class Resource:
     ref: Ref
     gvk: GroupVersionKind  # for a Patch: the target's GVK (used for API calls)
     manifest: dict[str, Any]  # as synthesized, minus `status` and `metadata.creationTimestamp`
-    manifest_hash: int  # FNV-1 64 of the manifest text: the greater wins among duplicate Refs
     manifest_ref: ManifestRef
+    manifest_text: str = ""  # as stored in the slice; hashed only when two manifests share a Ref
     deleted: bool = False  # a tombstone: the object must no longer exist
     composition_deleted: bool = False  # the composition was deleting when this synthesis was loaded
     is_patch: bool = False
@@ -77,6 +77,13 @@ class Resource:
     def group_kind(self) -> tuple[str, str]:
         """(group, kind) of the object this resource writes (the target's, for a Patch)."""
         return self.gvk.group, self.gvk.kind
+
+    @property
+    def manifest_hash(self) -> int:
+        """FNV-1 64 of the manifest text: among duplicate Refs the greater wins (computed on demand: it
+        costs more than parsing the manifest)."""
+        text = self.manifest_text or json.dumps(self.manifest, separators=(",", ":"), sort_keys=True)
+        return fnv1_64(text.encode())
 
     @property
     def strict_errors(self) -> tuple[ResourceError, ...]:
@@ -109,7 +116,7 @@ def parse_manifest(
         obj,
         engine,
         manifest_ref,
-        manifest_hash=fnv1_64(text.encode()),
+        manifest_text=text,
         deleted=deleted,
         composition_deleted=composition_deleted,
     )
@@ -120,7 +127,7 @@ def parse_object(
     engine: Engine,
     manifest_ref: ManifestRef,
     *,
-    manifest_hash: int | None = None,
+    manifest_text: str = "",
     deleted: bool = False,
     composition_deleted: bool = False,
 ) -> Resource | ResourceError:
@@ -166,7 +173,7 @@ def parse_object(
         ref=ref,
         gvk=gvk,
         manifest=manifest,
-        manifest_hash=manifest_hash if manifest_hash is not None else _object_hash(obj),
+        manifest_text=manifest_text,
         manifest_ref=manifest_ref,
         deleted=deleted,
         composition_deleted=composition_deleted,
@@ -175,14 +182,6 @@ def parse_object(
         errors=tuple(errors),
         **parsed,
     )
-
-
-def _object_hash(obj: Any) -> int:
-    try:
-        text = json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(obj)
-    return fnv1_64(text.encode())
 
 
 def _annotations(metadata: Mapping[str, Any], resource: str, errors: list[ResourceError]) -> dict[str, str]:

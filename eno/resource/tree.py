@@ -119,7 +119,7 @@ def build_tree(resources: Iterable[Resource]) -> Tree:
     nodes: dict[Ref, _Node] = {}
     for resource in resources:
         existing = nodes.get(resource.ref)
-        if existing is None or resource.manifest_hash >= existing.resource.manifest_hash:
+        if existing is None or resource.manifest_hash >= existing.resource.manifest_hash:  # rare: duplicates
             nodes[resource.ref] = _Node(resource, _group_of(resource))
 
     groups: dict[int, list[_Node]] = {}

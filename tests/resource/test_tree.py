@@ -9,7 +9,7 @@ import pytest
 
 from eno.api.v1.resourceslice import ResourceState
 from eno.resource.identity import GroupVersionKind, ManifestRef, Ref
-from eno.resource.resource import Resource
+from eno.resource.resource import Resource, fnv1_64
 from eno.resource.tree import build_tree
 
 TEST_GVK = GroupVersionKind("test.group", "v1", "TestKind")
@@ -22,7 +22,7 @@ def ref(name: str) -> Ref:
 
 
 def res(name: str, index: int = 0, **kwargs: Any) -> Resource:
-    fields: dict[str, Any] = {"gvk": TEST_GVK, "manifest": {}, "manifest_hash": 0}
+    fields: dict[str, Any] = {"gvk": TEST_GVK, "manifest": {}}
     fields.update(kwargs)
     return Resource(ref=ref(name), manifest_ref=ManifestRef("default", "slice", index), **fields)
 
@@ -202,10 +202,12 @@ def test_deletion_without_deletion_groups() -> None:
 
 
 def test_ref_conflicts_greater_hash_wins() -> None:
-    tree = build_tree([res("test-resource", manifest_hash=2), res("test-resource", manifest_hash=1)])
-    found = tree.get(ref("test-resource"))
-    assert found is not None and found[1] and found[0].manifest_hash == 2
-    tie = build_tree([res("x", 0, manifest_hash=5), res("x", 1, manifest_hash=5)])
+    low, high = sorted(['{"a":1}', '{"a":2}'], key=lambda text: fnv1_64(text.encode()))
+    for texts in ((high, low), (low, high)):
+        tree = build_tree([res("test-resource", i, manifest_text=t) for i, t in enumerate(texts)])
+        found = tree.get(ref("test-resource"))
+        assert found is not None and found[1] and found[0].manifest_text == high
+    tie = build_tree([res("x", 0, manifest_text="{}"), res("x", 1, manifest_text="{}")])
     found = tie.get(ref("x"))
     assert found is not None and found[0].manifest_ref.index == 1  # the later one on a tie
 
@@ -267,7 +269,6 @@ def cm_and_patch(patch_gvk: GroupVersionKind, patch_name: str = "a") -> list[Res
         ref=Ref("", "ConfigMap", "default", "a"),
         gvk=PATCH_GVK,
         manifest={},
-        manifest_hash=0,
         manifest_ref=mref(0),
         readiness_group=1,
     )
@@ -275,7 +276,6 @@ def cm_and_patch(patch_gvk: GroupVersionKind, patch_name: str = "a") -> list[Res
         ref=Ref("eno.azure.io", "Patch", "default", patch_name),
         gvk=patch_gvk,
         manifest={},
-        manifest_hash=0,
         manifest_ref=mref(1),
         readiness_group=2,
         is_patch=True,
