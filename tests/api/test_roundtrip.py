@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eno.api.v1 import core
@@ -132,16 +132,20 @@ ALL_TYPES: list[type[Model]] = [
 ]
 
 
+# Nested types are exercised inside the kinds too; the budget keeps the suite fast on 2 loaded cores.
+FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
 @pytest.mark.parametrize("cls", ALL_TYPES, ids=lambda c: c.__name__)
-@settings(max_examples=30, deadline=None)
+@FAST
 @given(data=st.data())
 def test_json_round_trips_exactly(cls: type[Model], data: st.DataObject) -> None:
     doc = data.draw(json_for(cls))
     assert cls.from_dict(doc).to_dict() == doc
 
 
-@pytest.mark.parametrize("cls", ALL_TYPES, ids=lambda c: c.__name__)
-@settings(max_examples=30, deadline=None)
+@pytest.mark.parametrize("cls", [*KINDS, ResourceList, Patch], ids=lambda c: c.__name__)
+@FAST
 @given(data=st.data())
 def test_objects_round_trip(cls: type[Model], data: st.DataObject) -> None:
     obj = data.draw(instance_of(cls))
