@@ -353,4 +353,10 @@ def base64_decode(text: Any) -> bytes:
 def compare_resource_quantities(a: Any, b: Any) -> int:
     """-1, 0 or 1 comparing two Kubernetes quantities (`"1"` == `"1000m"`, `"1Gi"` == `"1073741824"`)."""
     _check("compareResourceQuantities", (a, b), str, str)
-    return parse_quantity(str(a)).compare(parse_quantity(str(b)))
+    quantities = []
+    for side, text in (("left", a), ("right", b)):
+        try:
+            quantities.append(parse_quantity(str(text)))
+        except ValueError as error:
+            raise ValueError(f"parsing {side} quantity: {error}") from None
+    return quantities[0].compare(quantities[1])
