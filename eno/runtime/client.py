@@ -630,23 +630,28 @@ class WatchStream:
         self._events = self._decode(response)
 
     async def _decode(self, response: aiohttp.ClientResponse) -> AsyncIterator[WatchEvent]:
-        buffer = b""
+        # One JSON event per line; an event can be far larger than one chunk (no line-length limit here).
+        pending = bytearray()
         try:
             async for chunk in response.content.iter_any():
-                buffer += chunk
-                while True:
-                    line, newline, rest = buffer.partition(b"\n")
-                    if not newline:
-                        break
-                    buffer = rest
+                start = 0
+                while (newline := chunk.find(b"\n", start)) != -1:
+                    if pending:
+                        pending += chunk[start:newline]
+                        line = bytes(pending)
+                        pending.clear()
+                    else:
+                        line = chunk[start:newline]
+                    start = newline + 1
                     if line.strip():
                         yield _watch_event(line)
+                pending += chunk[start:]
         except TimeoutError as err:
             raise Timeout(0, "ClientTimeout", "watch: the server went silent") from err
         except aiohttp.ClientError as err:
             raise Disconnected(0, "ConnectionError", f"watch: {err}") from err
-        if buffer.strip():
-            yield _watch_event(buffer)
+        if bytes(pending).strip():
+            yield _watch_event(bytes(pending))
 
     def __aiter__(self) -> Self:
         return self

@@ -109,7 +109,7 @@ class Informer:
         field_selector: str | None = None,
         resync_period: float | None = None,
         transform: Transform | None = None,
-        page_size: int | None = 500,
+        page_size: int | None = None,
         backoff_base: float = 0.8,
         backoff_cap: float = 30.0,
         watch_timeout: tuple[int, int] = (300, 600),
@@ -122,6 +122,8 @@ class Informer:
         self.field_selector = field_selector
         self.resync_period = resync_period
         self.transform = transform
+        # client-go pages by 500 but lists from the watch cache (resourceVersion=0), which ignores the limit:
+        # one unpaged list is the closest match, and the cheapest for the embedded server.
         self.page_size = page_size
         self.watch_timeout = watch_timeout
         self.store = Store(indexers)

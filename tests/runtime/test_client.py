@@ -344,6 +344,22 @@ async def test_watch_streams_events_in_order(client: Client) -> None:
     assert seen == [("ADDED", "w1"), ("MODIFIED", "w1"), ("DELETED", "w1")]
 
 
+async def test_watch_carries_events_larger_than_a_read_chunk(client: Client) -> None:
+    start = (await client.list(CM, NS)).resource_version
+    big = "x" * 700_000
+    await client.create(configmap("big1", {"blob": big}))
+    await client.create(configmap("big2", {"blob": big}))
+    got: list[str] = []
+    async with client.watch(CM, NS, resource_version=start, timeout_seconds=5) as stream:
+        async for event in stream:
+            if event.type == "ADDED":
+                assert event.object["data"]["blob"] == big
+                got.append(event.object["metadata"]["name"])
+            if len(got) == 2:
+                break
+    assert got == ["big1", "big2"]
+
+
 async def test_watch_from_a_compacted_resource_version_raises_gone() -> None:
     async with ApiServer(history_window=5, bookmark_interval=30) as srv:
         async with await Client.from_url(srv.url, qps=0) as client:

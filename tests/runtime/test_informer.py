@@ -131,6 +131,18 @@ async def test_lists_then_watches_and_mirrors_the_server(client: Client, started
     assert informer.lists == 1
 
 
+async def test_paged_initial_list(apiserver: ApiServer, client: Client, started: list[Informer]) -> None:
+    for i in range(7):
+        await client.create(configmap(f"page{i}"))
+    recorder = Recorder()
+    informer = run(started, Informer(client, CM, namespace=NS, page_size=3, **FAST), recorder)
+    assert await informer.wait_for_sync(10)
+    await settle(lambda: converged(client, informer, recorder, namespace=NS))
+    assert len(informer.list()) == 7
+    pages = [r for r in apiserver.request_log if r.verb == "list" and "limit=3" in r.query]
+    assert len(pages) == 3
+
+
 async def test_scoped_by_namespace_and_label_selector(client: Client, started: list[Informer]) -> None:
     await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}})
     await client.create(configmap("in", labels={"app": "web"}))
