@@ -22,11 +22,21 @@ class CompositionDependency(Model):
 
 @attrs.frozen
 class CompositionSpec(Model):
-    synthesizer: SynthesizerRef = prop("synthesizer", Obj(SynthesizerRef))
-    bindings: tuple[Binding, ...] = prop("bindings", List(Obj(Binding)))
-    synthesis_env: tuple[EnvVar, ...] = prop("synthesisEnv", List(Obj(EnvVar), max_items=500))
+    synthesizer: SynthesizerRef = prop(
+        "synthesizer", Obj(SynthesizerRef), doc="The Synthesizer to run, by name."
+    )
+    bindings: tuple[Binding, ...] = prop(
+        "bindings", List(Obj(Binding)), doc="Objects bound to the synthesizer's ref keys."
+    )
+    synthesis_env: tuple[EnvVar, ...] = prop(
+        "synthesisEnv",
+        List(Obj(EnvVar), max_items=500),
+        doc="Extra environment variables for the synthesis container.",
+    )
     depends_on: tuple[CompositionDependency, ...] = prop(
-        "dependsOn", List(Obj(CompositionDependency), max_items=50)
+        "dependsOn",
+        List(Obj(CompositionDependency), max_items=50),
+        doc="Compositions that must be Ready before this one is synthesized.",
     )
 
 
@@ -80,10 +90,21 @@ class DependencyStatus(Model):
 
 @attrs.frozen
 class CompositionStatus(Model):
-    simplified: SimplifiedStatus | None = prop("simplified", Obj(SimplifiedStatus), pointer=True)
-    in_flight_synthesis: Synthesis | None = prop("inFlightSynthesis", Obj(Synthesis), pointer=True)
-    current_synthesis: Synthesis | None = prop("currentSynthesis", Obj(Synthesis), pointer=True)
-    previous_synthesis: Synthesis | None = prop("previousSynthesis", Obj(Synthesis), pointer=True)
+    simplified: SimplifiedStatus | None = prop(
+        "simplified", Obj(SimplifiedStatus), pointer=True, doc="Summary status shown by kubectl."
+    )
+    in_flight_synthesis: Synthesis | None = prop(
+        "inFlightSynthesis", Obj(Synthesis), pointer=True, doc="The synthesis running now."
+    )
+    current_synthesis: Synthesis | None = prop(
+        "currentSynthesis",
+        Obj(Synthesis),
+        pointer=True,
+        doc="The last successful synthesis: what is reconciled.",
+    )
+    previous_synthesis: Synthesis | None = prop(
+        "previousSynthesis", Obj(Synthesis), pointer=True, doc="The synthesis before currentSynthesis."
+    )
     input_revisions: tuple[InputRevisions, ...] = prop("inputRevisions", List(Obj(InputRevisions)))
     dependency_status: DependencyStatus | None = prop("dependencyStatus", Obj(DependencyStatus), pointer=True)
 

@@ -19,8 +19,8 @@ class Manifest(Model):
     not part of equality.
     """
 
-    manifest: str = prop("manifest", STRING)
-    deleted: bool = prop("deleted", BOOL)
+    manifest: str = prop("manifest", STRING, doc="The object as JSON.")
+    deleted: bool = prop("deleted", BOOL, doc="A tombstone: the object must not exist.")
     parsed_kind: str = attrs.field(default="", kw_only=True, eq=False, repr=False)
     parsed_name: str = attrs.field(default="", kw_only=True, eq=False, repr=False)
 
@@ -37,7 +37,7 @@ class ResourceState(Model):
 
     reconciled: bool = prop("reconciled", BOOL)
     ready: str | None = prop("ready", TIME, pointer=True)
-    deleted: bool = prop("deleted", BOOL)
+    deleted: bool = prop("deleted", BOOL, doc="A tombstone: the object must not exist.")
     reconciliation_error: str = prop("reconciliationError", STRING)
 
 

@@ -26,9 +26,11 @@ class Variation(Model):
     labels: dict[str, str] = prop("labels", STRING_MAP)
     annotations: dict[str, str] = prop("annotations", STRING_MAP)
     synthesizer: SynthesizerRef = prop("synthesizer", Obj(SynthesizerRef))
-    bindings: tuple[Binding, ...] = prop("bindings", List(Obj(Binding)))
+    bindings: tuple[Binding, ...] = prop(
+        "bindings", List(Obj(Binding)), doc="Merged over the symphony's bindings by key; the variation wins."
+    )
     synthesis_env: tuple[EnvVar, ...] = prop("synthesisEnv", List(Obj(EnvVar), max_items=25))
-    optional: bool = prop("optional", BOOL)
+    optional: bool = prop("optional", BOOL, doc="Left out of the symphony status aggregation.")
     depends_on: tuple[VariationDependency, ...] = prop(
         "dependsOn", List(Obj(VariationDependency), max_items=50)
     )
@@ -36,8 +38,14 @@ class Variation(Model):
 
 @attrs.frozen
 class SymphonySpec(Model):
-    variations: tuple[Variation, ...] = prop("variations", List(Obj(Variation)))
-    bindings: tuple[Binding, ...] = prop("bindings", List(Obj(Binding)))
+    variations: tuple[Variation, ...] = prop(
+        "variations",
+        List(Obj(Variation)),
+        doc="Each variation becomes one Composition; removing one deletes it.",
+    )
+    bindings: tuple[Binding, ...] = prop(
+        "bindings", List(Obj(Binding)), doc="Bindings shared by every variation."
+    )
     synthesis_env: tuple[EnvVar, ...] = prop("synthesisEnv", List(Obj(EnvVar), max_items=50))
 
 

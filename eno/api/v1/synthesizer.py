@@ -19,7 +19,9 @@ class ResourceRef(Model):
     group: str = prop("group", STRING)
     version: str = prop("version", STRING)
     kind: str = prop("kind", STRING, required=True)
-    name: str = prop("name", STRING)
+    name: str = prop(
+        "name", STRING, doc="With namespace: a fixed object, so compositions need no binding for this key."
+    )
     namespace: str = prop("namespace", STRING)
 
 
@@ -29,8 +31,8 @@ class Ref(Model):
 
     key: str = prop("key", STRING, required=True)
     resource: ResourceRef = prop("resource", Obj(ResourceRef), required=True)
-    defer: bool = prop("defer", BOOL)
-    optional: bool = prop("optional", BOOL, default=False)
+    defer: bool = prop("defer", BOOL, doc="Changes to this input wait for the rollout cooldown.")
+    optional: bool = prop("optional", BOOL, default=False, doc="A missing input does not block synthesis.")
 
 
 @attrs.frozen
@@ -53,12 +55,21 @@ class SynthesizerSpec(Model):
         ),
     )
 
-    image: str = prop("image", STRING)
-    command: tuple[str, ...] = prop("command", List(STRING), default=["synthesize"])
+    image: str = prop("image", STRING, doc="Image of the synthesis container.")
+    command: tuple[str, ...] = prop(
+        "command",
+        List(STRING),
+        default=["synthesize"],
+        doc="Command run in the image; stdin and stdout carry a KRM ResourceList.",
+    )
     exec_timeout: str = prop("execTimeout", DURATION, default="10s", doc="Deprecated: not read by Eno.")
     pod_timeout: str = prop("podTimeout", DURATION, default="2m", doc="Deprecated: not read by Eno.")
-    refs: tuple[Ref, ...] = prop("refs", List(Obj(Ref)))
-    pod_overrides: PodOverrides = prop("podOverrides", Obj(PodOverrides))
+    refs: tuple[Ref, ...] = prop("refs", List(Obj(Ref)), doc="The input slots compositions bind to objects.")
+    pod_overrides: PodOverrides = prop(
+        "podOverrides",
+        Obj(PodOverrides),
+        doc="Extra labels, annotations, resources and affinity for synthesis pods.",
+    )
 
 
 @attrs.frozen
