@@ -23,35 +23,6 @@ Obj = dict[str, Any]
 
 FIELD_VALIDATION = ("Strict", "Warn", "Ignore")
 
-# Field selectors kube-apiserver indexes beyond metadata.name/namespace, per (group, resource).
-_EXTRA_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("", "pods"): (
-        "spec.nodeName",
-        "spec.restartPolicy",
-        "spec.schedulerName",
-        "spec.serviceAccountName",
-        "spec.hostNetwork",
-        "status.phase",
-        "status.podIP",
-        "status.nominatedNodeName",
-    ),
-    ("", "secrets"): ("type",),
-    ("", "namespaces"): ("status.phase",),
-    ("", "events"): (
-        "involvedObject.kind",
-        "involvedObject.namespace",
-        "involvedObject.name",
-        "involvedObject.uid",
-        "involvedObject.apiVersion",
-        "involvedObject.resourceVersion",
-        "involvedObject.fieldPath",
-        "reason",
-        "reportingComponent",
-        "source",
-        "type",
-    ),
-}
-
 
 def respond(obj: Any, output: Output, status: int = 200, warnings: list[str] | None = None) -> web.Response:
     body, content_type = negotiation.encode(obj, output.encoding)
@@ -131,9 +102,7 @@ def parse_selectors(
 ) -> tuple[selectors.LabelSelector, selectors.FieldSelector]:
     labels = selectors.parse_label_selector(query.get("labelSelector", ""))
     fields = selectors.parse_field_selector(query.get("fieldSelector", ""))
-    fields.check_supported(
-        ("metadata.name", "metadata.namespace", *_EXTRA_FIELDS.get((info.group, info.resource), ()))
-    )
+    fields.check_supported(selectors.supported_field_labels(info.group, info.resource))
     if name:
         fields = selectors.FieldSelector(
             (*fields.requirements, selectors.FieldRequirement("metadata.name", name))

@@ -82,9 +82,61 @@ def check_type(req: Request, obj: Any) -> Obj:
     if meta is None:
         obj["metadata"] = {}
     elif not isinstance(meta, dict):
-        raise errors.bad_request("metadata must be an object")
+        raise errors.bad_request(_decode_error(info, "metadata", "v1.ObjectMeta"))
+    else:
+        _check_meta_types(info, meta)
     checked: Obj = obj
     return checked
+
+
+# ObjectMeta members whose JSON type a typed decode would enforce: (field, python type, Go type).
+_META_TYPES: tuple[tuple[str, type, str], ...] = (
+    ("name", str, "string"),
+    ("generateName", str, "string"),
+    ("namespace", str, "string"),
+    ("labels", dict, "map[string]string"),
+    ("annotations", dict, "map[string]string"),
+    ("finalizers", list, "[]string"),
+    ("ownerReferences", list, "[]v1.OwnerReference"),
+)
+
+
+def _decode_error(info: ResourceInfo, field: str, go_type: str) -> str:
+    return (
+        f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: json: cannot '
+        f"unmarshal into Go struct field ObjectMeta.{field} of type {go_type}"
+    )
+
+
+def _check_meta_types(info: ResourceInfo, meta: Obj) -> None:
+    for field, py_type, go_type in _META_TYPES:
+        value = meta.get(field)
+        if value is None:
+            continue
+        ok = isinstance(value, py_type)
+        if ok and go_type == "map[string]string":
+            ok = all(isinstance(v, str) for v in value.values())
+        if ok and go_type == "[]string":
+            ok = all(isinstance(v, str) for v in value)
+        if not ok:
+            raise errors.bad_request(_decode_error(info, f"metadata.{field}", go_type))
+
+
+def validate_object_meta(meta: Obj) -> list[dict[str, Any]]:
+    """Label keys and values, annotation keys and finalizer names, as ValidateObjectMeta checks them."""
+    causes: list[dict[str, Any]] = []
+    for key, value in (meta.get("labels") or {}).items():
+        for message in names.is_qualified_name(key):
+            causes.append(errors.invalid_value("metadata.labels", key, message))
+        for message in names.is_valid_label_value(value):
+            causes.append(errors.invalid_value("metadata.labels", value, message))
+    for key in meta.get("annotations") or {}:
+        for message in names.is_qualified_name(key.lower()):
+            causes.append(errors.invalid_value("metadata.annotations", key, message))
+    for i, finalizer in enumerate(meta.get("finalizers") or []):
+        for message in names.is_qualified_name(finalizer):
+            causes.append(errors.invalid_value(f"metadata.finalizers[{i}]", finalizer, message))
+    return causes
 
 
 def _short_json(obj: Obj) -> str:
@@ -132,7 +184,7 @@ def prepare_create(req: Request, body: Any, hooks: Hooks = Hooks()) -> Obj:
                 [errors.invalid_value("metadata.generateName", prefix, m) for m in bad],
             )
         meta["name"] = names.generate_name(prefix)
-    causes = _name_causes(req, meta)
+    causes = _name_causes(req, meta) + validate_object_meta(meta)
     if causes:
         raise errors.invalid(req.info.group, req.info.kind, str(meta.get("name") or ""), causes)
     for field in (*_SERVER_OWNED, "resourceVersion", "selfLink"):
@@ -230,6 +282,9 @@ def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) ->
     for hook in hooks.prepare:
         new = hook(req, old, new)
     meta = new["metadata"]
+    causes = validate_object_meta(meta)
+    if causes:
+        raise errors.invalid(info.group, info.kind, req.name, causes)
     if req.subresource != "status" and _spec_part(info, new) != _spec_part(info, old):
         meta["generation"] = int(old_meta.get("generation") or 0) + 1
     meta.pop("selfLink", None)
