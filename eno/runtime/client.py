@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import weakref
 from collections.abc import AsyncIterator, Mapping
@@ -165,6 +166,19 @@ class Client:
             config_file=path, context=context, client_configuration=configuration, persist_config=False
         )
         return cls(k8s_client.ApiClient(configuration), **options)
+
+    @classmethod
+    async def from_default_config(cls, **options: Any) -> Client:
+        """controller-runtime's order: $KUBECONFIG, else in-cluster service account, else ~/.kube/config."""
+        kubeconfig = os.environ.get("KUBECONFIG", "")
+        if kubeconfig:
+            # kubectl's list syntax: the first file is the one we read.
+            return await cls.from_kubeconfig(kubeconfig.split(os.pathsep)[0], **options)
+        if os.environ.get("KUBERNETES_SERVICE_HOST"):
+            configuration = k8s_client.Configuration()
+            k8s_config.load_incluster_config(client_configuration=configuration)
+            return cls(k8s_client.ApiClient(configuration), **options)
+        return await cls.from_kubeconfig(os.path.expanduser("~/.kube/config"), **options)
 
     @classmethod
     async def from_url(cls, url: str, token: str | None = None, **options: Any) -> Client:

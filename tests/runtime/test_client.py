@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -395,6 +396,15 @@ async def test_requests_pass_through_the_qps_bucket(apiserver: ApiServer) -> Non
 def test_client_refuses_to_be_built_outside_a_running_loop() -> None:
     with pytest.raises(RuntimeError, match="running event loop"):
         Client(object())  # type: ignore[arg-type]
+
+
+async def test_default_config_follows_kubeconfig_env(
+    apiserver: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = apiserver.write_kubeconfig(tmp_path / "from-env")
+    monkeypatch.setenv("KUBECONFIG", f"{path}{os.pathsep}/nonexistent")
+    async with await Client.from_default_config(qps=0) as client:
+        assert "default" in [n["metadata"]["name"] for n in await client.list(GVK("", "v1", "Namespace"))]
 
 
 async def test_closing_the_client_closes_its_session(apiserver: ApiServer, tmp_path: Path) -> None:
