@@ -176,9 +176,9 @@ class Client:
             return await cls.from_kubeconfig(kubeconfig.split(os.pathsep)[0], **options)
         if os.environ.get("KUBERNETES_SERVICE_HOST"):
             configuration = k8s_client.Configuration()
-            k8s_config.load_incluster_config(client_configuration=configuration)
+            k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
             return cls(k8s_client.ApiClient(configuration), **options)
-        return await cls.from_kubeconfig(os.path.expanduser("~/.kube/config"), **options)
+        return await cls.from_kubeconfig(None, **options)  # kubernetes-asyncio's default: ~/.kube/config
 
     @classmethod
     async def from_url(cls, url: str, token: str | None = None, **options: Any) -> Client:
