@@ -105,3 +105,19 @@ async def raw_get(api: Any, path: str, headers: dict[str, str] | None = None, **
         header_params=headers or {},
         _preload_content=False,
     )
+
+
+async def raw_request(
+    api: Any, method: str, path: str, body: bytes = b"", content_type: str = "application/json", **query: str
+) -> tuple[int, Any]:
+    """Send exact bytes through the client's HTTP session (for bodies the typed client cannot produce)."""
+    session = api.rest_client.pool_manager
+    url = api.configuration.host + path
+    async with session.request(
+        method, url, data=body, headers={"Content-Type": content_type}, params=query or None
+    ) as response:
+        data = await response.read()
+        try:
+            return response.status, json.loads(data)
+        except ValueError:
+            return response.status, data
