@@ -11,7 +11,7 @@ from celpy import celtypes
 
 from eno.cel import extensions
 from eno.cel.celpy_operators import OPERATORS, cel_equals, propagating_errors
-from eno.cel.celpy_values import to_cel
+from eno.cel.celpy_values import duration_string, rfc3339, to_cel, type_name
 
 NAMESPACES = frozenset({"base64", "lists", "strings"})
 
@@ -46,6 +46,45 @@ def _list_result(function: Callable[..., list[Any]]) -> Callable[..., Any]:
     return call
 
 
+# The conversion functions are also the type names (`type(x) == int`), so they are classes: subclasses
+# of celpy's types whose constructor applies cel-go's overloads and returns celpy's own value.
+
+
+def _reject(name: str, value: Any, kinds: tuple[str, ...]) -> None:
+    if type_name(value) in kinds:
+        raise TypeError(f"no such overload: {name}({type_name(value)})")
+
+
+_NOT_NUMERIC = ("bool", "null_type", "list", "map")
+
+
+class _String(celtypes.StringType):
+    def __new__(cls, value: Any) -> Any:
+        if isinstance(value, celtypes.TimestampType):
+            return celtypes.StringType(rfc3339(value))
+        if isinstance(value, celtypes.DurationType):
+            return celtypes.StringType(duration_string(value))
+        return celtypes.StringType(extensions.to_string(value))
+
+
+class _Int(celtypes.IntType):
+    def __new__(cls, value: Any) -> Any:
+        _reject("int", value, _NOT_NUMERIC)
+        return celtypes.IntType(value)
+
+
+class _Uint(celtypes.UintType):
+    def __new__(cls, value: Any) -> Any:
+        _reject("uint", value, _NOT_NUMERIC)
+        return celtypes.UintType(value)
+
+
+class _Double(celtypes.DoubleType):
+    def __new__(cls, value: Any) -> Any:
+        _reject("double", value, _NOT_NUMERIC)
+        return celtypes.DoubleType(value)
+
+
 _EXTENSIONS: dict[str, Callable[..., Any]] = {
     # Strings
     "charAt": _returning_cel(extensions.char_at),
@@ -76,5 +115,10 @@ _EXTENSIONS: dict[str, Callable[..., Any]] = {
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     **OPERATORS,
+    # Standard conversions where celpy differs from cel-go. Not wrapped: they must stay the type names.
+    "string": _String,
+    "int": _Int,
+    "uint": _Uint,
+    "double": _Double,
     **{name: propagating_errors(function) for name, function in _EXTENSIONS.items()},
 }

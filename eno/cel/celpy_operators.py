@@ -46,6 +46,9 @@ def cel_equals(left: Any, right: Any) -> bool:
     if _is_number(left) and _is_number(right):
         # Python compares int and float exactly (no rounding of big ints); NaN is never equal.
         return _plain(left) == _plain(right)
+    if isinstance(left, type) or isinstance(right, type):
+        # Types are equal by name: `type(1) == int` whichever class stands for int.
+        return isinstance(left, type) and isinstance(right, type) and type_name(left) == type_name(right)
     left_kind, right_kind = _kind(left), _kind(right)
     if left_kind != right_kind:
         return False

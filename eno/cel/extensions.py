@@ -12,6 +12,7 @@ import base64
 import binascii
 import math
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from eno.quantity import parse_quantity
@@ -243,17 +244,49 @@ def to_cel_string(value: Any) -> str:
     if kind == "int":
         return str(int(value))
     if kind == "double":
-        number = float(value)
-        if math.isnan(number):
-            return "NaN"
-        if math.isinf(number):
-            return "Infinity" if number > 0 else "-Infinity"
-        return repr(number).removesuffix(".0") if number.is_integer() else repr(number)
+        return format_double(float(value))
     if isinstance(value, list):
         return "[" + ", ".join(to_cel_string(item) for item in value) + "]"
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{to_cel_string(k)}: {to_cel_string(v)}" for k, v in value.items()) + "}"
     return str(value)
+
+
+def format_double(number: float) -> str:
+    """CEL's string(double), which is Go's strconv.FormatFloat(x, 'g', -1, 64): the shortest digits that
+    round-trip, in exponent form when the exponent is below -4 or at least 6 (`1e+06`, `123456`)."""
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "+Inf" if number > 0 else "-Inf"
+    if number == 0:
+        return "-0" if math.copysign(1.0, number) < 0 else "0"
+    sign, digits, exponent = Decimal(repr(number)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits))
+    decimal_exponent = len(digits) + exponent - 1
+    prefix = "-" if sign else ""
+    if decimal_exponent < -4 or decimal_exponent >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{prefix}{mantissa}e{'-' if decimal_exponent < 0 else '+'}{abs(decimal_exponent):02d}"
+    if decimal_exponent < 0:
+        return f"{prefix}0.{'0' * (-decimal_exponent - 1)}{text}"
+    whole = text[: decimal_exponent + 1].ljust(decimal_exponent + 1, "0")
+    fraction = text[decimal_exponent + 1 :]
+    return f"{prefix}{whole}{'.' + fraction if fraction else ''}"
+
+
+def to_string(value: Any) -> str:
+    """CEL's string(x) conversion for scalars (no overload for null, lists and maps)."""
+    kind = _kind(value)
+    if kind not in ("bool", "int", "double", "string", "bytes"):
+        raise _overload("string", value)
+    if kind == "bytes":
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("invalid UTF-8 in bytes, cannot convert to string") from None
+    return to_cel_string(value)
 
 
 def reverse(value: Any) -> Any:

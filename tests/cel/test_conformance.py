@@ -107,6 +107,17 @@ CASES: list[tuple[str, str, Any]] = [
     ("macro-over-map-keys", "self.metadata.labels.exists(k, k == 'app')", True),
     ("type-of-object-is-map", "type(self) == map && type(self.spec.replicas) == int", True),
     ("ternary", 'self.spec.replicas > 1 ? "many" : "one"', "many"),
+    ("string-of-bool", "string(self.spec.replicas > 1)", "true"),
+    (
+        "string-of-double",
+        "[string(self.status.ratio), string(double(self.spec.replicas) * 1e6)]",
+        ["0.5", "3e+06"],
+    ),
+    ("string-of-whole-double", "string(double(self.spec.replicas) * 100.0)", "300"),
+    ("string-of-null-errors", "string(composition.metadata.deletionTimestamp)", Raises()),
+    ("int-of-bool-errors", "int(self.spec.replicas > 1)", Raises()),
+    ("int-of-string", 'int("42") + self.spec.replicas', 45),
+    ("type-names", "type(self.metadata.name) == string && type(self.status.ratio) == double", True),
     # Numeric heterogeneity (cel-go compares numbers of different types by value).
     ("numeric-int-eq-double", "self.spec.replicas == 3.0", True),
     ("numeric-int-ne-double", "self.spec.replicas != 3.0", False),
