@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import attrs
 
-from eno.apiserver.output import TableRenderer, basic_table
+from eno.apiserver.output import TableRenderer
 from eno.apiserver.registry import Registry, ResourceInfo
 from eno.apiserver.store import Committed, Event, Key, Mutation, Store, Transaction
 from eno.apiserver.strategy import Hook, Hooks
+from eno.apiserver.table import render_for_resource
 
 # Runs after a commit, inside the same transaction (CRD registration, cascading deletes).
 AfterCommit = Callable[[Transaction, Event], None]
@@ -19,7 +20,7 @@ AfterCommit = Callable[[Transaction, Event], None]
 class ApiContext:
     store: Store
     registry: Registry
-    table: TableRenderer = basic_table
+    table: TableRenderer = render_for_resource
     # Prepare hooks by (group, resource); the key ("*", "*") applies to every custom resource.
     prepare_hooks: dict[tuple[str, str], list[Hook]] = attrs.field(factory=dict)
     after_commit: list[AfterCommit] = attrs.field(factory=list)

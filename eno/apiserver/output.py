@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from eno.apiserver.negotiation import Output
@@ -69,38 +68,3 @@ def render_list(
         "metadata": list_meta,
         "items": [as_version(info, o) for o in objs],
     }
-
-
-def basic_table(info: ResourceInfo, objs: Sequence[Obj], include_object: str, definitions: bool) -> Obj:
-    """A Name/Age table, used until a richer renderer is plugged in."""
-    now = datetime.now(UTC)
-    rows = []
-    for obj in objs:
-        meta = obj.get("metadata", {})
-        row: Obj = {"cells": [meta.get("name", ""), _age(meta.get("creationTimestamp"), now)]}
-        if include_object == "Object":
-            row["object"] = obj
-        elif include_object == "Metadata":
-            row["object"] = partial_metadata(obj)
-        rows.append(row)
-    columns = [
-        {"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0},
-        {"name": "Age", "type": "string", "format": "", "description": "", "priority": 0},
-    ]
-    return {
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": {},
-        "columnDefinitions": columns if definitions else [],
-        "rows": rows,
-    }
-
-
-def _age(ts: Any, now: datetime) -> str:
-    if not isinstance(ts, str):
-        return "<unknown>"
-    try:
-        then = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return "<unknown>"
-    return f"{max(0, int((now - then).total_seconds()))}s"

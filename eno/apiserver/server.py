@@ -96,10 +96,11 @@ class ApiServer:
 
     def _install_extensions(self) -> None:
         """Resource-specific behaviour: CRD lifecycle (and, later, defaulting, apply, GC)."""
-        from eno.apiserver import crd, customresource
+        from eno.apiserver import crd, customresource, namespace
 
         customresource.install(self.context)
         crd.install(self.context)
+        namespace.install(self.context)
 
     @property
     def url(self) -> str:

@@ -125,6 +125,9 @@ class Transaction:
     def list(self, group: str, resource: str, namespace: str | None = None) -> list[Obj]:
         return self._store.list(group, resource, namespace)
 
+    def keys(self) -> builtins.list[Key]:
+        return builtins.list(self._store.keys())
+
     def update(self, key: Key, mutate: Mutation) -> Committed:
         current = self._store._objects.get(key)
         new = mutate(copy.deepcopy(current) if current is not None else None)

@@ -152,3 +152,17 @@ async def test_delete_preconditions_mismatch_is_409(kube, field) -> None:
     assert err.value.status == 409
     assert "Precondition failed" in status_of(err.value)["message"]
     await core.read_namespaced_config_map("a", "default")
+
+
+async def test_namespace_is_active_and_deleting_it_removes_its_objects(kube) -> None:
+    core = client.CoreV1Api(kube)
+    ns = await core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="doomed")))
+    assert ns.status.phase == "Active"
+    assert ns.spec.finalizers == ["kubernetes"]
+    await core.create_namespaced_config_map("doomed", configmap("a"))
+    await core.delete_namespace("doomed")
+    listed = await core.list_config_map_for_all_namespaces()
+    assert "doomed" not in [i.metadata.namespace for i in listed.items]
+    with pytest.raises(ApiException) as err:
+        await core.create_namespaced_config_map("doomed", configmap("b"))
+    assert err.value.status == 404
