@@ -1,0 +1,222 @@
+"""A controller: watches feed a work queue of requests; N workers reconcile them (controller-runtime's).
+
+Per request, the reconciler's outcome decides what happens next:
+- an exception: requeue with backoff (`add_rate_limited`), logged once naming the object; a Conflict (409)
+  is normal under optimistic concurrency and is logged at debug level only;
+- `TerminalError`: logged and counted, not retried;
+- `Result(requeue_after=s)`: backoff reset, reconciled again after `s` seconds;
+- `Result(requeue=True)`: requeued with backoff;
+- otherwise: backoff reset.
+The queue guarantees one request is never reconciled by two workers at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any, Protocol
+
+import structlog
+from prometheus_client import CollectorRegistry
+
+from eno.runtime.clock import Clock
+from eno.runtime.errors import Conflict
+from eno.runtime.handler import EventHandler
+from eno.runtime.metrics import ControllerMetrics, controller_metrics
+from eno.runtime.objectmeta import Object
+from eno.runtime.predicates import Predicate
+from eno.runtime.ratelimiter import RateLimiter
+from eno.runtime.reconcile import Reconciler, Request, Result, TerminalError
+from eno.runtime.workqueue import ShutDown, WorkQueue
+
+log = structlog.get_logger(__name__)
+
+
+class Source(Protocol):
+    """What a controller watches: an informer (eno.runtime.informer.Informer)."""
+
+    def add_event_handler(self, handler: Any) -> Any: ...
+
+    async def wait_for_sync(self, timeout: float) -> bool: ...
+
+
+class SourceSyncTimeout(TimeoutError):
+    pass
+
+
+class WatchHandler:
+    """Informer event handler: filters by predicates, maps to requests, enqueues them."""
+
+    def __init__(self, queue: WorkQueue[Request], handler: EventHandler, predicates: tuple[Predicate, ...]):
+        self._queue = queue
+        self._handler = handler
+        self._predicates = predicates
+
+    def _enqueue(self, requests: set[Request]) -> None:
+        for request in requests:
+            self._queue.add(request)
+
+    def on_add(self, obj: Object) -> None:
+        if all(p.create(obj) for p in self._predicates):
+            self._enqueue(self._handler.create(obj))
+
+    def on_update(self, old: Object, new: Object) -> None:
+        if all(p.update(old, new) for p in self._predicates):
+            self._enqueue(self._handler.update(old, new))
+
+    def on_delete(self, obj: Object) -> None:
+        if all(p.delete(obj) for p in self._predicates):
+            self._enqueue(self._handler.delete(obj))
+
+    def on_generic(self, obj: Object) -> None:
+        if all(p.generic(obj) for p in self._predicates):
+            self._enqueue(self._handler.generic(obj))
+
+
+class Controller:
+    def __init__(
+        self,
+        name: str,
+        reconciler: Reconciler,
+        *,
+        max_concurrent_reconciles: int = 1,
+        rate_limiter: RateLimiter[Request] | None = None,
+        registry: CollectorRegistry | None = None,
+        clock: Clock | None = None,
+        log_name: str | None = None,
+        cache_sync_timeout: float = 120.0,
+    ) -> None:
+        if max_concurrent_reconciles < 1:
+            raise ValueError("max_concurrent_reconciles must be at least 1")
+        self.name = name
+        self.reconciler = reconciler
+        self.max_concurrent_reconciles = max_concurrent_reconciles
+        self.cache_sync_timeout = cache_sync_timeout
+        self.queue: WorkQueue[Request] = WorkQueue(
+            name, rate_limiter=rate_limiter, registry=registry, clock=clock
+        )
+        self._sources: list[Source] = []
+        self._stopping = False
+        self._started = False
+        self.log_name = log_name or name
+        self._log = log.bind(controller=self.log_name)
+        self._metrics: ControllerMetrics | None = None
+        if registry is not None:
+            self._metrics = controller_metrics(registry)
+            self._metrics.register_controller(name)
+
+    # -- watches -------------------------------------------------------------------------------------
+
+    def event_handler(self, handler: EventHandler, *predicates: Predicate) -> WatchHandler:
+        """An informer event handler feeding this controller's queue."""
+        return WatchHandler(self.queue, handler, predicates)
+
+    def watch(self, source: Source, handler: EventHandler, *predicates: Predicate) -> WatchHandler:
+        watch_handler = self.event_handler(handler, *predicates)
+        source.add_event_handler(watch_handler)
+        self._sources.append(source)
+        return watch_handler
+
+    # -- lifetime ------------------------------------------------------------------------------------
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    async def run(self) -> None:
+        """Wait for the watched caches to sync, then reconcile until `shutdown` (or cancellation)."""
+        if self._started:
+            raise RuntimeError(f"controller {self.name} was already started")
+        self._started = True
+        for source in self._sources:
+            if not await source.wait_for_sync(self.cache_sync_timeout):
+                raise SourceSyncTimeout(f"controller {self.name}: caches did not sync")
+        if self._metrics:
+            self._metrics.max_concurrent_reconciles.labels(self.name).set(self.max_concurrent_reconciles)
+        self._log.info("controller_started", workers=self.max_concurrent_reconciles)
+        workers = [asyncio.create_task(self._worker()) for _ in range(self.max_concurrent_reconciles)]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            self.queue.shut_down()
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            self._log.info("controller_stopped")
+
+    async def shutdown(self, timeout: float | None = None) -> bool:
+        """Stop taking work and wait for in-flight reconciles; False if some did not finish in time.
+
+        Requests still queued are dropped, not reconciled: the next leader or start reconciles everything
+        from its cache anyway.
+        """
+        self._stopping = True
+        return await self.queue.shut_down_with_drain(timeout)
+
+    async def _worker(self) -> None:
+        while True:
+            try:
+                request = await self.queue.get()
+            except ShutDown:
+                return
+            try:
+                if not self._stopping:
+                    await self._reconcile(request)
+            finally:
+                self.queue.done(request)
+
+    async def _reconcile(self, request: Request) -> None:
+        reconcile_id = str(uuid.uuid4())
+        started = time.monotonic()
+        metrics = self._metrics
+        if metrics:
+            metrics.active_workers.labels(self.name).inc()
+        try:
+            with structlog.contextvars.bound_contextvars(controller=self.log_name, reconcileID=reconcile_id):
+                result = await self.reconciler.reconcile(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            self._on_error(request, err, reconcile_id)
+            if metrics:
+                metrics.reconcile_errors.labels(self.name).inc()
+                metrics.reconcile_total.labels(self.name, "error").inc()
+        else:
+            outcome = self._on_result(request, result)
+            if metrics:
+                metrics.reconcile_total.labels(self.name, outcome).inc()
+        finally:
+            if metrics:
+                metrics.active_workers.labels(self.name).dec()
+                metrics.reconcile_time.labels(self.name).observe(time.monotonic() - started)
+
+    def _on_error(self, request: Request, err: Exception, reconcile_id: str) -> None:
+        fields = {
+            "namespace": request.namespace,
+            "name": request.name,
+            "reconcileID": reconcile_id,
+            "error": str(err) or type(err).__name__,
+        }
+        if isinstance(err, TerminalError):
+            self.queue.forget(request)
+            if self._metrics:
+                self._metrics.terminal_reconcile_errors.labels(self.name).inc()
+            self._log.error("reconciler_terminal_error", **fields, exc_info=err)
+            return
+        self.queue.add_rate_limited(request)
+        if isinstance(err, Conflict):
+            self._log.debug("reconcile_conflict", **fields)
+        else:
+            self._log.error("reconciler_error", **fields, exc_info=err)
+
+    def _on_result(self, request: Request, result: Result) -> str:
+        if result.requeue_after is not None and result.requeue_after > 0:
+            self.queue.forget(request)
+            self.queue.add_after(request, result.requeue_after)
+            return "requeue_after"
+        if result.requeue:
+            self.queue.add_rate_limited(request)
+            return "requeue"
+        self.queue.forget(request)
+        return "success"
