@@ -129,7 +129,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {_plain(k): _plain(v) for k, v in value.items()}
     if isinstance(value, cel.Type):
-        return value.name().lower()
+        name = value.name().split("<", 1)[0].lower()  # "map<dyn, dyn>" -> "map", as cel-go prints it
+        return "null_type" if name == "null" else name
     return value
 
 

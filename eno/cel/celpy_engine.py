@@ -18,7 +18,7 @@ from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError, Evaluator, base_functions
 
 from eno.cel.celpy_library import FUNCTIONS, NAMESPACES
-from eno.cel.celpy_values import string_map_absent_as_empty, to_cel, to_python
+from eno.cel.celpy_values import string_map_absent_as_empty, to_cel, to_python, type_name
 from eno.cel.engine import CelError, ProgramCache
 
 VARIABLES = frozenset({"self", "composition", "pathManagedByEno"})
@@ -33,30 +33,60 @@ class _EnoEvaluator(Evaluator):
     def member_dot_arg(self, tree: lark.Tree[Any]) -> Any:
         qualified = _namespaced_call(tree)
         if qualified is None:
-            if _is_filtering_map(tree):
-                return self._filtering_map(tree)
+            if str(tree.children[1]) in _METHOD_MACROS and len(tree.children) == 3:
+                return self._comprehension(tree)
             return super().member_dot_arg(tree)
         args = self.visit_children(tree.children[2]) if len(tree.children) == 3 else []
         return self.function_eval(lark.Token("IDENT", qualified), args)
 
-    def _filtering_map(self, tree: lark.Tree[Any]) -> Any:
-        """`list.map(x, predicate, transform)`, the three-argument map celpy lacks."""
+    def _comprehension(self, tree: lark.Tree[Any]) -> Any:
+        """all/exists/exists_one/map/filter with cel-go's semantics: over lists and map keys only;
+        `all` is false and `exists` true despite errors in other elements; map(x, p, t) filters."""
+        macro = str(tree.children[1])
+        args = cast(lark.Tree[Any], tree.children[2]).children
+        names = [str(i.children[0]) for i in cast(lark.Tree[Any], args[0]).find_data("ident")]
+        if len(names) != 1 or len(args) not in (2, 3) or (len(args) == 3 and macro != "map"):
+            return CELEvalError(f"invalid arguments to the {macro}() macro", ValueError, None)
         items = self.visit(tree.children[0])
         if isinstance(items, CELEvalError):
             return items
-        variable_tree, predicate_tree, transform_tree = cast(lark.Tree[Any], tree.children[2]).children
-        names = [str(ident.children[0]) for ident in cast(lark.Tree[Any], variable_tree).find_data("ident")]
-        if len(names) != 1:
-            return CELEvalError("map() needs a variable name as its first argument", ValueError, None)
-        predicate = self.sub_evaluator(cast(lark.Tree[Any], predicate_tree))
-        transform = self.sub_evaluator(cast(lark.Tree[Any], transform_tree))
-        results = []
+        if not isinstance(items, list | dict):
+            return CELEvalError(f"no such overload: {type_name(items)}.{macro}()", TypeError, None)
+        steps = [self.sub_evaluator(cast(lark.Tree[Any], arg)) for arg in args[1:]]
+
+        def run(step: Evaluator, item: Any) -> Any:
+            try:
+                return step.evaluate({names[0]: item})
+            except CELEvalError as error:
+                return error
+
+        if macro in ("all", "exists"):
+            decisive = macro == "exists"
+            failure: Any = None
+            for item in items:
+                value = run(steps[0], item)
+                if isinstance(value, celtypes.BoolType):
+                    if bool(value) is decisive:
+                        return celtypes.BoolType(decisive)
+                elif failure is None:
+                    failure = value if isinstance(value, CELEvalError) else _no_bool(macro, value)
+            return failure if failure is not None else celtypes.BoolType(not decisive)
+        results: list[Any] = []
         for item in items:
-            keep = predicate.evaluate({names[0]: item})
-            if not isinstance(keep, celtypes.BoolType):
-                return CELEvalError("map() predicate must return a bool", TypeError, None)
-            if keep:
-                results.append(transform.evaluate({names[0]: item}))
+            if macro == "map" and len(steps) == 1:
+                value = run(steps[0], item)
+            else:
+                keep = run(steps[0], item)
+                if not isinstance(keep, celtypes.BoolType):
+                    return keep if isinstance(keep, CELEvalError) else _no_bool(macro, keep)
+                if not keep:
+                    continue
+                value = run(steps[1], item) if macro == "map" else item
+            if isinstance(value, CELEvalError):
+                return value
+            results.append(value)
+        if macro == "exists_one":
+            return celtypes.BoolType(len(results) == 1)
         return celtypes.ListType(results)
 
     def macro_has_eval(self, exprlist: lark.Tree[Any]) -> Any:
@@ -76,9 +106,8 @@ class _EnoEvaluator(Evaluator):
         )
 
 
-def _is_filtering_map(tree: lark.Tree[Any]) -> bool:
-    args = tree.children[2] if len(tree.children) == 3 else None
-    return str(tree.children[1]) == "map" and isinstance(args, lark.Tree) and len(args.children) == 3
+def _no_bool(macro: str, value: Any) -> CELEvalError:
+    return CELEvalError(f"no such overload: {macro}() predicate returned {type_name(value)}", TypeError, None)
 
 
 def _namespaced_call(tree: lark.Tree[Any]) -> str | None:

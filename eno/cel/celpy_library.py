@@ -76,7 +76,29 @@ class _Int(celtypes.IntType):
 class _Uint(celtypes.UintType):
     def __new__(cls, value: Any) -> Any:
         _reject("uint", value, _NOT_NUMERIC)
+        if isinstance(value, int | float) and value < 0:
+            raise ValueError(f"{type_name(value)} out of uint64 range")
         return celtypes.UintType(value)
+
+
+class _Bool(celtypes.BoolType):
+    def __new__(cls, value: Any) -> Any:
+        if type_name(value) not in ("bool", "string"):
+            raise TypeError(f"no such overload: bool({type_name(value)})")
+        if isinstance(value, str) and value not in _BOOL_STRINGS:
+            raise ValueError(f"cannot convert {str(value)!r} to bool")
+        return celtypes.BoolType(value)
+
+
+class _Bytes(celtypes.BytesType):
+    def __new__(cls, value: Any) -> Any:
+        if type_name(value) not in ("bytes", "string"):
+            raise TypeError(f"no such overload: bytes({type_name(value)})")
+        return celtypes.BytesType(value)
+
+
+# strconv.ParseBool, which cel-go's bool(string) uses.
+_BOOL_STRINGS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
 
 
 class _Double(celtypes.DoubleType):
@@ -85,7 +107,30 @@ class _Double(celtypes.DoubleType):
         return celtypes.DoubleType(value)
 
 
+def _size(value: Any) -> Any:
+    if type_name(value) not in ("string", "bytes", "list", "map"):
+        raise TypeError(f"no such overload: size({type_name(value)})")
+    return celtypes.IntType(len(value))
+
+
+def _string_test(name: str, test: Callable[[str, str], bool]) -> Callable[[Any, Any], Any]:
+    """contains/startsWith/endsWith: strings only in cel-go (celpy also accepts lists and maps)."""
+
+    def function(value: Any, other: Any) -> Any:
+        if not (isinstance(value, str) and isinstance(other, str)):
+            raise TypeError(f"no such overload: {type_name(value)}.{name}({type_name(other)})")
+        return celtypes.BoolType(test(value, other))
+
+    function.__name__ = name
+    return function
+
+
 _EXTENSIONS: dict[str, Callable[..., Any]] = {
+    # Standard functions where celpy accepts more than cel-go
+    "size": _size,
+    "contains": _string_test("contains", str.__contains__),
+    "startsWith": _string_test("startsWith", str.startswith),
+    "endsWith": _string_test("endsWith", str.endswith),
     # Strings
     "charAt": _returning_cel(extensions.char_at),
     "indexOf": _returning_cel(extensions.index_of),
@@ -120,5 +165,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "int": _Int,
     "uint": _Uint,
     "double": _Double,
+    "bool": _Bool,
+    "bytes": _Bytes,
     **{name: propagating_errors(function) for name, function in _EXTENSIONS.items()},
 }

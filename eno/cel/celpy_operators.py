@@ -169,6 +169,32 @@ def cel_type(value: Any) -> Any:
     return celtypes.TypeType(value)
 
 
+def _logical(absorbing: bool) -> Callable[[Any, Any], Any]:
+    """cel-go's && (absorbing false) and || (absorbing true): the absorbing value wins over errors and
+    non-bools on either side; otherwise an error operand is the result, and a non-bool is no overload."""
+
+    def logical(left: Any, right: Any) -> Any:
+        for value in (left, right):
+            if isinstance(value, celtypes.BoolType) and bool(value) is absorbing:
+                return celtypes.BoolType(absorbing)
+        for value in (left, right):
+            if isinstance(value, CELEvalError):
+                return value
+        for value in (left, right):
+            if not isinstance(value, celtypes.BoolType):
+                raise TypeError(f"no such overload: {type_name(value)} {'||' if absorbing else '&&'} ...")
+        return celtypes.BoolType(not absorbing)
+
+    logical.__name__ = "cel_or" if absorbing else "cel_and"
+    return logical
+
+
+def _not(value: Any) -> celtypes.BoolType:
+    if not isinstance(value, celtypes.BoolType):
+        raise TypeError(f"no such overload: !{type_name(value)}")
+    return celtypes.BoolType(not value)
+
+
 def propagating_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     """celpy hands operators (and method functions) error values as arguments; CEL propagates them."""
 
@@ -192,4 +218,7 @@ OPERATORS: dict[str, Callable[..., Any]] = {
     "_in_": propagating_errors(cel_in),
     **{f"_{symbol}_": propagating_errors(_arithmetic(symbol)) for symbol in _ARITHMETIC},
     "type": propagating_errors(cel_type),
+    "!_": propagating_errors(_not),
+    "_&&_": _logical(False),
+    "_||_": _logical(True),
 }
