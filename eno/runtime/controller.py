@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import structlog
@@ -40,6 +41,8 @@ class Source(Protocol):
 
     async def wait_for_sync(self, timeout: float) -> bool: ...
 
+    def list(self) -> Iterable[Object]: ...
+
 
 class SourceSyncTimeout(TimeoutError):
     pass
@@ -48,14 +51,16 @@ class SourceSyncTimeout(TimeoutError):
 class WatchHandler:
     """Informer event handler: filters by predicates, maps to requests, enqueues them."""
 
-    def __init__(self, queue: WorkQueue[Request], handler: EventHandler, predicates: tuple[Predicate, ...]):
-        self._queue = queue
+    def __init__(
+        self, enqueue: Callable[[Request], None], handler: EventHandler, predicates: tuple[Predicate, ...]
+    ):
+        self._add = enqueue
         self._handler = handler
         self._predicates = predicates
 
     def _enqueue(self, requests: set[Request]) -> None:
         for request in requests:
-            self._queue.add(request)
+            self._add(request)
 
     def on_add(self, obj: Object) -> None:
         if all(p.create(obj) for p in self._predicates):
@@ -93,12 +98,14 @@ class Controller:
         self.reconciler = reconciler
         self.max_concurrent_reconciles = max_concurrent_reconciles
         self.cache_sync_timeout = cache_sync_timeout
-        self.queue: WorkQueue[Request] = WorkQueue(
-            name, rate_limiter=rate_limiter, registry=registry, clock=clock
-        )
-        self._sources: list[Source] = []
+        self._rate_limiter = rate_limiter
+        self._registry = registry
+        self._clock = clock
+        self.queue = self._new_queue()
+        self._watches: list[tuple[Source, WatchHandler]] = []
         self._stopping = False
-        self._started = False
+        self._running = False
+        self._runs = 0
         self.log_name = log_name or name
         self._log = log.bind(controller=self.log_name)
         self._metrics: ControllerMetrics | None = None
@@ -106,32 +113,60 @@ class Controller:
             self._metrics = controller_metrics(registry)
             self._metrics.register_controller(name)
 
+    def _new_queue(self) -> WorkQueue[Request]:
+        return WorkQueue(
+            self.name, rate_limiter=self._rate_limiter, registry=self._registry, clock=self._clock
+        )
+
     # -- watches -------------------------------------------------------------------------------------
+
+    def enqueue(self, request: Request) -> None:
+        """Add a request to the current queue (ignored while the controller is stopped)."""
+        self.queue.add(request)
 
     def event_handler(self, handler: EventHandler, *predicates: Predicate) -> WatchHandler:
         """An informer event handler feeding this controller's queue."""
-        return WatchHandler(self.queue, handler, predicates)
+        return WatchHandler(self.enqueue, handler, predicates)
 
     def watch(self, source: Source, handler: EventHandler, *predicates: Predicate) -> WatchHandler:
         watch_handler = self.event_handler(handler, *predicates)
         source.add_event_handler(watch_handler)
-        self._sources.append(source)
+        self._watches.append((source, watch_handler))
         return watch_handler
 
     # -- lifetime ------------------------------------------------------------------------------------
 
     @property
-    def started(self) -> bool:
-        return self._started
+    def running(self) -> bool:
+        return self._running
 
     async def run(self) -> None:
-        """Wait for the watched caches to sync, then reconcile until `shutdown` (or cancellation)."""
-        if self._started:
-            raise RuntimeError(f"controller {self.name} was already started")
-        self._started = True
-        for source in self._sources:
+        """Wait for the watched caches to sync, then reconcile until `shutdown` (or cancellation).
+
+        A controller can run again after it stopped (a manager that regains leadership): it starts with a
+        fresh queue filled from its caches, as if every cached object had just been added.
+        """
+        if self._running:
+            raise RuntimeError(f"controller {self.name} is already running")
+        self._running = True
+        try:
+            await self._run()
+        finally:
+            self._running = False
+
+    async def _run(self) -> None:
+        self._runs += 1
+        if self.queue.shutting_down():
+            self.queue = self._new_queue()
+        self._stopping = False
+        for source, _ in self._watches:
             if not await source.wait_for_sync(self.cache_sync_timeout):
                 raise SourceSyncTimeout(f"controller {self.name}: caches did not sync")
+        if self._runs > 1:
+            # Events seen while stopped went nowhere; start from the caches' full state instead.
+            for source, watch_handler in self._watches:
+                for obj in source.list():
+                    watch_handler.on_add(obj)
         if self._metrics:
             self._metrics.max_concurrent_reconciles.labels(self.name).set(self.max_concurrent_reconciles)
         self._log.info("controller_started", workers=self.max_concurrent_reconciles)

@@ -54,6 +54,7 @@ class ListSource:
     def __init__(self, synced: bool = True) -> None:
         self.handlers: list[WatchHandler] = []
         self.synced = synced
+        self.objects: list[dict[str, Any]] = []
 
     def add_event_handler(self, handler: WatchHandler) -> WatchHandler:
         self.handlers.append(handler)
@@ -61,6 +62,9 @@ class ListSource:
 
     async def wait_for_sync(self, timeout: float) -> bool:
         return self.synced
+
+    def list(self) -> list[dict[str, Any]]:
+        return list(self.objects)
 
 
 @contextlib.asynccontextmanager
@@ -255,6 +259,7 @@ async def test_shutdown_lets_in_flight_reconciles_finish_and_drops_the_rest() ->
     recorder = Recorder(slow)
     controller, events = make(recorder)
     task = asyncio.create_task(controller.run())
+    await eventually(lambda: controller.running)
     events.on_add(cm("in-flight"))
     await eventually(lambda: recorder.in_flight)
     events.on_add(cm("queued"))
@@ -290,3 +295,19 @@ async def test_run_fails_when_a_source_never_syncs() -> None:
     controller.watch(ListSource(synced=False), EnqueueRequestForObject())
     with pytest.raises(SourceSyncTimeout):
         await controller.run()
+
+
+async def test_a_stopped_controller_runs_again_from_its_caches() -> None:
+    recorder = Recorder()
+    controller = Controller("test", recorder, rate_limiter=fast_backoff())
+    source = ListSource()
+    events = controller.watch(source, EnqueueRequestForObject())
+    async with running(controller):
+        events.on_add(cm("a"))
+        await eventually(lambda: recorder.calls == [Request("ns", "a")])
+    assert not controller.running
+    events.on_add(cm("missed-while-stopped"))  # dropped: nobody would reconcile it
+    source.objects = [cm("a"), cm("missed-while-stopped")]
+    async with running(controller):
+        await eventually(lambda: len(recorder.calls) == 3)
+    assert set(recorder.calls[1:]) == {Request("ns", "a"), Request("ns", "missed-while-stopped")}
