@@ -542,6 +542,45 @@ class Client:
         result: Unstructured | T = _result_like(kind_or_obj, data)
         return result
 
+    @overload
+    async def apply(
+        self,
+        obj: T,
+        *,
+        field_manager: str | None = None,
+        force: bool = False,
+        dry_run: bool = False,
+        subresource: str | None = None,
+    ) -> T: ...
+    @overload
+    async def apply(
+        self,
+        obj: Unstructured,
+        *,
+        field_manager: str | None = None,
+        force: bool = False,
+        dry_run: bool = False,
+        subresource: str | None = None,
+    ) -> Unstructured: ...
+    async def apply(
+        self,
+        obj: Unstructured | T,
+        *,
+        field_manager: str | None = None,
+        force: bool = False,
+        dry_run: bool = False,
+        subresource: str | None = None,
+    ) -> Unstructured | T:
+        """Server-side apply of `obj` as the applied configuration (creates it when missing)."""
+        return await self.patch(
+            obj,
+            patch_type="apply",
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
+            subresource=subresource,
+        )
+
     async def delete(
         self,
         kind_or_obj: GVK | Unstructured | type[KubeObject] | KubeObject,

@@ -292,6 +292,22 @@ async def test_merge_patch_of_a_custom_resource(
     assert (await client.get(WIDGET, "w", NS))["spec"] == {"size": 2, "color": "red"}
 
 
+async def test_server_side_apply_with_field_manager_and_force(client: Client) -> None:
+    try:
+        created = await client.apply(configmap("ssa", {"a": "1"}), field_manager="first")
+    except errors.UnsupportedMediaType:
+        pytest.skip("the embedded server does not implement server-side apply yet (issue 3)")
+    assert created["data"] == {"a": "1"}
+    with pytest.raises(errors.Conflict):
+        await client.apply(configmap("ssa", {"a": "2"}), field_manager="second")
+    taken = await client.apply(configmap("ssa", {"a": "2"}), field_manager="second", force=True)
+    assert taken["data"] == {"a": "2"}
+    managers = {entry["manager"] for entry in taken["metadata"].get("managedFields", [])}
+    assert "second" in managers
+    with pytest.raises(ValueError, match="field manager"):
+        await client.apply(configmap("ssa"))
+
+
 async def test_update_status_writes_only_status(client: Client, widgets: None) -> None:
     created = await client.create(widget("s", {"size": 1}))
     created["spec"] = {"size": 99}
