@@ -283,9 +283,27 @@ def timeout(message: str, retry_after: int = 0) -> ApiError:
 # Field errors, returned as metav1.StatusCause dicts: {reason, message, field}.
 
 
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+
+
 def _quote(value: str) -> str:
-    """Go's %q for the strings we print (JSON escaping agrees with it for printable text)."""
-    return json.dumps(value, ensure_ascii=False)
+    """Go's %q (strconv.Quote): C-style escapes, hex escapes for other unprintable characters."""
+    out = ['"']
+    for ch in value:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def go_value(value: Any) -> str:

@@ -183,3 +183,18 @@ def test_api_error_is_exception() -> None:
     with pytest.raises(ApiError) as info:
         raise errors.not_found("", "pods", "p")
     assert str(info.value) == 'pods "p" not found'
+
+
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        pytest.param("plain", '"plain"', id="plain"),
+        pytest.param('say "hi"\n', '"say \\"hi\\"\\n"', id="quotes-newline"),
+        pytest.param("bell\x07", '"bell\\a"', id="bell"),
+        pytest.param("nul\x00", '"nul\\x00"', id="nul"),
+        pytest.param("caf\u00e9", '"caf\u00e9"', id="printable-unicode"),
+        pytest.param("nbsp\u00a0", '"nbsp\\u00a0"', id="unprintable-unicode"),
+    ],
+)
+def test_values_quoted_like_go(value: str, quoted: str) -> None:
+    assert errors.go_value(value) == quoted
