@@ -18,7 +18,7 @@ import attrs
 import structlog
 from aiohttp import web
 
-from eno.apiserver import crud, discovery, errors, negotiation, watch
+from eno.apiserver import crud, discovery, errors, negotiation, openapi, watch
 from eno.apiserver.context import ApiContext
 from eno.apiserver.kubeconfig import write_kubeconfig
 from eno.apiserver.negotiation import Output
@@ -91,7 +91,7 @@ class ApiServer:
             client_max_size=negotiation.MAX_BODY_BYTES + 1, middlewares=[self._middleware]
         )
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._extensions: list[Callable[[ApiServer], None]] = []
+        self._openapi_cache: dict[tuple[int, tuple[str, ...]], Any] = {}
         self._install_extensions()
 
     def _install_extensions(self) -> None:
@@ -250,7 +250,13 @@ class ApiServer:
         return crud.respond(doc, Output())
 
     def _openapi(self, parts: list[str], request: web.Request) -> Any:
-        return None
+        # Documents are rebuilt only when the registry changes (CRDs come and go).
+        key = (self.registry.generation, tuple(parts))
+        if key not in self._openapi_cache:
+            if len(self._openapi_cache) > 64:
+                self._openapi_cache.clear()
+            self._openapi_cache[key] = openapi.openapi_document(self.registry.all(), parts)
+        return self._openapi_cache[key]
 
 
 def _error_response(err: errors.ApiError) -> web.Response:
