@@ -7,5 +7,7 @@
 - `readiness`: readiness checks and ready times.
 - `tree`: the dependency tree (readiness/deletion groups, CRD before CR, Patch backtracking).
 - `slicing`: packing outputs into ResourceSlices with tombstones.
+- `fieldsv1`, `fieldmanager`: managed-fields sets; compare, managed-fields merge and migration.
+- `policy`: fail-open, the reported `deleted`, and when to requeue.
 - `patch`: the Patch pseudo-kind. `errors`: the ResourceError value every function returns.
 """
