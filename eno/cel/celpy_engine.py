@@ -30,6 +30,17 @@ class _EnoEvaluator(Evaluator):
     def sub_evaluator(self, ast: lark.Tree[Any]) -> Evaluator:
         return _EnoEvaluator(ast, activation=self.activation)
 
+    def _visit_tree(self, tree: lark.Tree[Any]) -> Any:
+        # celpy's grammar wraps every operand in a chain of one-child nodes (expr, conditionalor, ...,
+        # member) whose methods just return their child's value; going straight to the child skips
+        # most of an evaluation's visits.
+        while tree.data in _PASS_THROUGH and len(tree.children) == 1:
+            child = tree.children[0]
+            if not isinstance(child, lark.Tree):
+                break
+            tree = child
+        return super()._visit_tree(tree)
+
     def member_dot_arg(self, tree: lark.Tree[Any]) -> Any:
         qualified = _namespaced_call(tree)
         if qualified is None:
@@ -104,6 +115,11 @@ class _EnoEvaluator(Evaluator):
         return CELEvalError(
             f"has() applied to a value of type {type(member).__name__}, not a map", TypeError, None
         )
+
+
+_PASS_THROUGH = frozenset(
+    {"expr", "conditionalor", "conditionaland", "relation", "addition", "multiplication", "unary", "member"}
+)
 
 
 def _no_bool(macro: str, value: Any) -> CELEvalError:
