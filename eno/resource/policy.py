@@ -1,6 +1,6 @@
-"""The reconciler's per-resource verdicts after a pass (spec reconciliation.md §3.6-§3.8): whether to fail
-open, what `deleted` to report, and when to look at the resource again. Pure: flags and the random source
-are parameters.
+"""The reconciler's per-resource verdicts after a pass (spec reconciliation.md §3.6-§3.9): whether to fail
+open, what `deleted` to report, when to look at the resource again, and the error summary for its status.
+Pure: flags and the random source are parameters.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import attrs
 
 from eno.resource.resource import Resource
 from eno.resource.snapshot import Snapshot
+from eno.runtime.errors import ApiError
 
 
 def should_fail_open(snap: Snapshot | None, resource: Resource, fail_open_flag: bool) -> bool:
@@ -65,3 +66,33 @@ def requeue_after(
     else:
         return None
     return jitter(max(delay, intervals.min_reconcile), rand)
+
+
+_SUMMARIZED_REASONS = frozenset(
+    {
+        "BadRequest",
+        "NotAcceptable",
+        "RequestEntityTooLarge",
+        "MethodNotAllowed",
+        "Gone",
+        "Forbidden",
+        "Unauthorized",
+        "Invalid",
+        "InternalError",
+    }
+)
+_TYPED_PATCH = "failed to create typed patch object"
+
+
+def summarize_error(error: BaseException | None) -> str:
+    """The `reconciliationError` for a failed pass (spec §3.9): only API status errors (found through
+    `raise ... from` chains) say something; conflicts, not-found and transport errors summarize to ""."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen and not isinstance(error, ApiError):
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    if not isinstance(error, ApiError):
+        return ""
+    if _TYPED_PATCH in error.message:
+        return error.message.split(_TYPED_PATCH, 1)[1].strip()
+    return error.message if error.reason in _SUMMARIZED_REASONS else ""

@@ -11,9 +11,16 @@ import attrs
 import pytest
 
 from eno.resource.identity import GroupVersionKind, ManifestRef, Ref
-from eno.resource.policy import RequeueIntervals, reported_deleted, requeue_after, should_fail_open
+from eno.resource.policy import (
+    RequeueIntervals,
+    reported_deleted,
+    requeue_after,
+    should_fail_open,
+    summarize_error,
+)
 from eno.resource.resource import Resource
 from eno.resource.snapshot import Snapshot
+from eno.runtime.errors import ApiError, Conflict, Invalid, NotFound
 
 S = datetime.timedelta(seconds=1)
 RESOURCE = Resource(
@@ -143,3 +150,45 @@ MARK_DELETED = [
 )
 def test_reported_deleted(current: Any, snapshot: Snapshot, failing_open: bool, expected: bool) -> None:
     assert reported_deleted(current, snapshot, failing_open) is expected
+
+
+def _wrapped(inner: BaseException) -> BaseException:
+    try:
+        try:
+            raise inner
+        except BaseException as err:
+            raise RuntimeError("dry-run applying update") from err
+    except RuntimeError as outer:
+        return outer
+
+
+INVALID = Invalid(422, "Invalid", 'Deployment.apps "x" is invalid: spec.replicas: Invalid value')
+# Eno's TestSummarizeError and the spec's rules: (id, error, summary)
+SUMMARIES = [
+    ("no error", None, ""),
+    ("invalid is captured", INVALID, INVALID.message),
+    ("wrapped status error is found", _wrapped(INVALID), INVALID.message),
+    (
+        "internal error (webhook) is captured",
+        ApiError(500, "InternalError", "failed calling webhook"),
+        "failed calling webhook",
+    ),
+    (
+        "typed patch text after the marker",
+        ApiError(
+            500,
+            "InternalError",
+            "failed to create typed patch object (/v1, Kind=ConfigMap): .data: expected map",
+        ),
+        "(/v1, Kind=ConfigMap): .data: expected map",
+    ),
+    ("conflicts summarize to empty", Conflict(409, "Conflict", "the object has been modified"), ""),
+    ("already exists summarizes to empty", ApiError(409, "AlreadyExists", "exists"), ""),
+    ("not found summarizes to empty", NotFound(404, "NotFound", 'namespaces "x" not found'), ""),
+    ("non-status error returns empty string", RuntimeError("some random error"), ""),
+]
+
+
+@pytest.mark.parametrize(("error", "summary"), [s[1:] for s in SUMMARIES], ids=[s[0] for s in SUMMARIES])
+def test_summarize_error(error: BaseException | None, summary: str) -> None:
+    assert summarize_error(error) == summary
