@@ -8,6 +8,7 @@
 - `tree`: the dependency tree (readiness/deletion groups, CRD before CR, Patch backtracking).
 - `slicing`: packing outputs into ResourceSlices with tombstones.
 - `fieldsv1`, `fieldmanager`: managed-fields sets; compare, managed-fields merge and migration.
-- `policy`: fail-open, the reported `deleted`, and when to requeue.
+- `policy`: fail-open, the reported `deleted`, when to requeue, the error summary.
+- `mergepatch`: the `--disable-ssa` JSON merge patch from the previous desired state.
 - `patch`: the Patch pseudo-kind. `errors`: the ResourceError value every function returns.
 """
