@@ -264,3 +264,14 @@ def _defined_group_kind(obj: Mapping[str, Any]) -> tuple[str, str]:
     names = names if isinstance(names, Mapping) else {}
     group, kind = spec.get("group"), names.get("kind")
     return (group if isinstance(group, str) else "", kind if isinstance(kind, str) else "")
+
+
+def preflight(obj: Any, engine: Engine, index: int) -> tuple[ResourceError, ...]:
+    """The executor's strict check of synthesizer output `items[index]` (synthesis.md §9 step 5, §12): the
+    problems that reject the synthesis. Warnings are not included."""
+    slot = ManifestRef("", "items", index)
+    parsed = parse_object(obj, engine, slot)
+    errors = (parsed,) if isinstance(parsed, ResourceError) else parsed.strict_errors
+    return tuple(
+        attrs.evolve(e, resource=f"items[{index}]") if e.resource == str(slot) else e for e in errors
+    )

@@ -15,7 +15,7 @@ from eno.cel.engine import Engine, default_engine
 from eno.resource.errors import ResourceError, Severity
 from eno.resource.identity import GroupVersionKind, ManifestRef, Ref
 from eno.resource.overrides import CompositionMetadata
-from eno.resource.resource import MANAGED_KINDS, Resource, fnv1_64, parse_manifest, parse_object
+from eno.resource.resource import MANAGED_KINDS, Resource, fnv1_64, parse_manifest, parse_object, preflight
 from eno.resource.snapshot import snapshot
 
 SLOT = ManifestRef("ns", "slice-1", 0)
@@ -534,3 +534,34 @@ def test_snapshot_of_previous_manifest_with_new_overrides(engine: Engine) -> Non
     )
     snap = snapshot(new, CompositionMetadata(), None, manifest=cm(data={"a": "old", "b": "old"}))
     assert snap.obj["data"] == {"a": "o", "b": "old"}
+
+
+PREFLIGHT = [
+    ("valid", cm({"eno.azure.io/readiness": "true", "eno.azure.io/unknown": "x"}), []),
+    ("missing-name", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}, ["items[2]: metadata.name"]),
+    (
+        "bad-overrides",
+        cm({"eno.azure.io/overrides": "[1]"}),
+        ["(.ConfigMap)/bar/foo: " + 'metadata.annotations["eno.azure.io/overrides"][0]'],
+    ),
+    (
+        "bad-group",
+        cm({"eno.azure.io/deletion-group": "x"}),
+        ["(.ConfigMap)/bar/foo: " + 'metadata.annotations["eno.azure.io/deletion-group"]'],
+    ),
+    (
+        "bad-patch-target",
+        {
+            "apiVersion": "eno.azure.io/v1",
+            "kind": "Patch",
+            "metadata": {"name": "p"},
+            "patch": {"apiVersion": "a/b/c", "kind": "X"},
+        },
+        ["(eno.azure.io.Patch)//p: patch"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("obj", "problems"), [p[1:] for p in PREFLIGHT], ids=[p[0] for p in PREFLIGHT])
+def test_preflight(engine: Engine, obj: dict[str, Any], problems: list[str]) -> None:
+    assert [f"{e.resource}: {e.field}" for e in preflight(obj, engine, 2)] == problems
