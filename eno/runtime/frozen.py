@@ -47,6 +47,16 @@ _SCALARS = (str, int, float, bool, type(None))
 _intern = sys.intern
 
 
+def _leaf(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        # Short strings repeat across objects (apiVersion, kind, namespace, label values): share them.
+        return _intern(value) if len(value) <= 24 else value
+    if kind in _SCALARS:
+        return value
+    return freeze(value)
+
+
 @overload
 def freeze(value: dict[str, Any]) -> FrozenDict: ...
 @overload
@@ -56,9 +66,9 @@ def freeze(value: Any) -> Any:
     # Exact-type checks first: this runs for every object an informer ingests, and JSON gives plain types.
     kind = type(value)
     if kind is dict:
-        return FrozenDict({_intern(k): (v if type(v) in _SCALARS else freeze(v)) for k, v in value.items()})
+        return FrozenDict({_intern(k): _leaf(v) for k, v in value.items()})
     if kind is list:
-        return tuple([v if type(v) in _SCALARS else freeze(v) for v in value])
+        return tuple([_leaf(v) for v in value])
     if kind is FrozenDict:
         return value
     if isinstance(value, dict):
