@@ -1,0 +1,253 @@
+"""The manager: owns the client, the shared cache, controllers and other runnables, and their shutdown.
+
+Start order: HTTP servers (probes, metrics), the cache, runnables that run on every replica, then, once
+leadership is held (at once without leader election), the controllers and other leader-only runnables.
+Shutdown (stop event, SIGTERM/SIGINT, or cancellation) runs in reverse: leader-only runnables stop taking
+work and their in-flight reconciles get until the graceful-shutdown deadline to finish; then the lease is
+released, other runnables and the cache stop, and the HTTP servers close last.
+
+Losing the lease stops the leader-only runnables at once (the next leader may start soon) and campaigns
+again; regaining it starts them afresh from the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from typing import Protocol, runtime_checkable
+
+import structlog
+from prometheus_client import CollectorRegistry
+
+from eno.runtime.builder import Builder
+from eno.runtime.cache import Cache
+from eno.runtime.client import Client
+from eno.runtime.controller import Controller
+from eno.runtime.leaderelection import LeaderElectionConfig, LeaderElector
+from eno.runtime.probes import Check, Checks, HttpServer, metrics_app, probes_app
+
+log = structlog.get_logger(__name__)
+
+
+class Runnable(Protocol):
+    async def run(self) -> None: ...
+
+
+@runtime_checkable
+class GracefulRunnable(Protocol):
+    async def run(self) -> None: ...
+
+    async def shutdown(self, timeout: float | None = None) -> bool: ...
+
+
+class Manager:
+    def __init__(
+        self,
+        client: Client,
+        *,
+        cache: Cache | None = None,
+        registry: CollectorRegistry | None = None,
+        health_probe_address: str | None = ":8081",
+        metrics_address: str | None = ":8080",
+        leader_election: LeaderElectionConfig | None = None,
+        graceful_shutdown_timeout: float = 30.0,
+        cache_sync_timeout: float = 120.0,
+        handle_signals: bool = False,
+    ) -> None:
+        self.client = client
+        self.cache = cache or Cache(client)
+        # A registry per manager: nothing is shared between managers (or tests) through global state.
+        self.registry = registry or CollectorRegistry()
+        self.graceful_shutdown_timeout = graceful_shutdown_timeout
+        self.cache_sync_timeout = cache_sync_timeout
+        self.handle_signals = handle_signals
+        self.healthz = Checks("healthz")
+        self.readyz = Checks("readyz")
+        self.controllers: list[Controller] = []
+        self._leader_runnables: list[Runnable] = []
+        self._runnables: list[Runnable] = []
+        self._probes = (
+            HttpServer(probes_app(self.healthz, self.readyz), health_probe_address)
+            if (health_probe_address is not None)
+            else None
+        )
+        self._metrics = (
+            HttpServer(metrics_app(self.registry), metrics_address) if (metrics_address is not None) else None
+        )
+        self.elector = (
+            LeaderElector(client, leader_election, registry=self.registry) if leader_election else None
+        )
+        self.leading = asyncio.Event()  # set while leader-only runnables run
+        self._leader_tasks: dict[asyncio.Task[None], Runnable] = {}
+        self._stop = asyncio.Event()
+        self._running = False
+
+    # -- registration --------------------------------------------------------------------------------
+
+    def builder(self) -> Builder:
+        return Builder(self)
+
+    def add_controller(self, controller: Controller) -> None:
+        self.controllers.append(controller)
+        self._leader_runnables.append(controller)
+
+    def add(self, runnable: Runnable, *, needs_leader_election: bool = True) -> None:
+        (self._leader_runnables if needs_leader_election else self._runnables).append(runnable)
+
+    def add_healthz_check(self, name: str, check: Check) -> None:
+        self.healthz.add(name, check)
+
+    def add_readyz_check(self, name: str, check: Check) -> None:
+        self.readyz.add(name, check)
+
+    @property
+    def health_probe_port(self) -> int:
+        return self._probes.port if self._probes else 0
+
+    @property
+    def metrics_port(self) -> int:
+        return self._metrics.port if self._metrics else 0
+
+    # -- running -------------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask a running manager to shut down gracefully (what SIGTERM does)."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Run until `stop()`, a signal (with `handle_signals`), cancellation, or a runnable failing."""
+        if self._running:
+            raise RuntimeError("the manager is already running")
+        self._running = True
+        self._stop.clear()
+        loop = asyncio.get_running_loop()
+        signals = (signal.SIGTERM, signal.SIGINT) if self.handle_signals else ()
+        for sig in signals:
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        servers = [s for s in (self._probes, self._metrics) if s is not None]
+        tasks: dict[asyncio.Task[None], Runnable] = {}
+        leadership: asyncio.Task[None] | None = None
+        try:
+            for server in servers:
+                await server.start()
+            self.cache.start()
+            tasks = {asyncio.create_task(r.run()): r for r in self._runnables}
+            leadership = asyncio.create_task(self._lead())
+            stopped = asyncio.create_task(self._stop.wait())
+            try:
+                done, _ = await asyncio.wait(
+                    {stopped, leadership, *tasks}, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                stopped.cancel()
+            for task in done:
+                if task is not stopped:
+                    _raise_if_failed(task)
+        finally:
+            await self._shutdown(leadership, tasks, servers)
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+            self._running = False
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        log.info("shutdown_signal", signal=sig.name)
+        self._stop.set()
+
+    async def _lead(self) -> None:
+        if self.elector is None:
+            self._start_leader_runnables()
+            await self._wait_leader_runnables()
+            return
+        while True:
+            await self.elector.acquire()
+            self._start_leader_runnables()
+            lost = asyncio.create_task(self.elector.renew_until_lost())
+            try:
+                await asyncio.wait({lost, *self._leader_tasks}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not lost.done():
+                    lost.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await lost
+            self._raise_failed_leader_runnable()
+            # Lost: stop at once, before the lease can expire for anyone else.
+            config = self.elector.config
+            await self._stop_leader_runnables(
+                min(self.graceful_shutdown_timeout, config.lease_duration - config.renew_deadline)
+            )
+
+    def _start_leader_runnables(self) -> None:
+        self._leader_tasks = {asyncio.create_task(r.run()): r for r in self._leader_runnables}
+        self.leading.set()
+        log.info("leader_runnables_started", count=len(self._leader_tasks))
+
+    async def _wait_leader_runnables(self) -> None:
+        while self._leader_tasks:
+            await asyncio.wait(set(self._leader_tasks), return_when=asyncio.FIRST_COMPLETED)
+            self._raise_failed_leader_runnable()
+            self._leader_tasks = {t: r for t, r in self._leader_tasks.items() if not t.done()}
+        await asyncio.Event().wait()  # nothing left to lead; wait for shutdown
+
+    def _raise_failed_leader_runnable(self) -> None:
+        for task in self._leader_tasks:
+            if task.done():
+                _raise_if_failed(task)
+
+    async def _stop_leader_runnables(self, timeout: float) -> None:
+        tasks, self._leader_tasks = self._leader_tasks, {}
+        self.leading.clear()
+        await stop_runnables(tasks, timeout)
+
+    async def _shutdown(
+        self,
+        leadership: asyncio.Task[None] | None,
+        tasks: dict[asyncio.Task[None], Runnable],
+        servers: list[HttpServer],
+    ) -> None:
+        started = time.monotonic()
+        log.info("manager_stopping")
+        if leadership is not None:
+            leadership.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await leadership
+        await self._stop_leader_runnables(self.graceful_shutdown_timeout)
+        if self.elector is not None and self.elector.config.release_on_cancel:
+            await self.elector.release()
+        remaining = max(0.0, self.graceful_shutdown_timeout - (time.monotonic() - started))
+        await stop_runnables(tasks, remaining)
+        await self.cache.stop()
+        for server in servers:
+            await server.stop()
+        log.info("manager_stopped", seconds=round(time.monotonic() - started, 3))
+
+
+async def stop_runnables(tasks: dict[asyncio.Task[None], Runnable], timeout: float) -> None:
+    """Let graceful runnables finish in-flight work within `timeout`, then cancel whatever still runs."""
+    deadline = time.monotonic() + timeout
+    try:
+        graceful = {t: r for t, r in tasks.items() if not t.done() and isinstance(r, GracefulRunnable)}
+        if graceful:
+            results = await asyncio.gather(
+                *(r.shutdown(timeout) for r in graceful.values()), return_exceptions=True
+            )
+            drained = [t for t, ok in zip(graceful, results, strict=True) if ok is True]
+            late = [getattr(r, "name", "") for (t, r) in graceful.items() if t not in drained]
+            if late:
+                log.info("graceful_shutdown_deadline_passed", unfinished=late)
+            if drained:
+                # Drained runnables return by themselves; let them finish their own cleanup.
+                await asyncio.wait(drained, timeout=max(0.0, deadline - time.monotonic()))
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _raise_if_failed(task: asyncio.Task[object]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        raise error
