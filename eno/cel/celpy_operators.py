@@ -88,7 +88,7 @@ def _compare(op_name: str, check: Callable[[int], bool]) -> Callable[[Any, Any],
             return celtypes.BoolType(check(_sign(_plain(left), _plain(right))))
         left_kind, right_kind = _kind(left), _kind(right)
         if left_kind != right_kind or left_kind not in _ORDERED_KINDS:
-            raise TypeError(f"no such overload: {left_kind} {op_name} {right_kind}")
+            raise TypeError(f"no such overload: {type_name(left)} {op_name} {type_name(right)}")
         return celtypes.BoolType(check(_sign(left, right)))
 
     compare.__name__ = f"cel_{op_name}"
@@ -182,7 +182,8 @@ def _logical(absorbing: bool) -> Callable[[Any, Any], Any]:
                 return value
         for value in (left, right):
             if not isinstance(value, celtypes.BoolType):
-                raise TypeError(f"no such overload: {type_name(value)} {'||' if absorbing else '&&'} ...")
+                operator_text = "||" if absorbing else "&&"
+                raise TypeError(f"no such overload: {type_name(left)} {operator_text} {type_name(right)}")
         return celtypes.BoolType(not absorbing)
 
     logical.__name__ = "cel_or" if absorbing else "cel_and"
