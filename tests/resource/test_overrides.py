@@ -474,6 +474,9 @@ COMPOSITION_CONDITIONS = [
     # migration.md: an absent key reads as "" so the migration recipe's condition holds on the non-owner.
     ("absent-annotation-reads-empty", "composition.metadata.annotations['moved'] != 'true'", True),
     ("membership-stays-exact", "'moved' in composition.metadata.annotations", False),
+    # OverrideDeletionModeAnnotation_*: Eno errors on the absent key; ours reads [''] -- both skip the op.
+    ("split-of-absent-key", "'x' in string(composition.metadata.annotations['orphan']).split(',')", False),
+    ("split-of-present-key", "'comp' in string(composition.metadata.name).split(',')", True),
 ]
 
 
@@ -594,3 +597,41 @@ def test_composition_metadata_from_the_api_type() -> None:
         {"a": "b"},
         "2026-01-01T00:00:00Z",
     )
+
+
+def test_key_matcher_keeps_an_externally_raised_limit(engine: Engine) -> None:
+    # OverrideContainerResources: `null` unless Eno owns the container's CPU limit.
+    path = "self.spec.template.spec.containers[name='app'].resources.limits.cpu"
+    op = op_from(engine, path=path, value=None, condition="!pathManagedByEno")
+    container = {"name": "app", "resources": {"limits": {"cpu": "100m", "memory": "1Gi"}}}
+    desired = {"spec": {"template": {"spec": {"containers": [container]}}}}
+    limits: dict[str, Any] = {
+        "f:spec": {
+            "f:template": {
+                "f:spec": {"f:containers": {'k:{"name":"app"}': {"f:resources": {"f:limits": {"f:cpu": {}}}}}}
+            }
+        }
+    }
+    raised_by_vpa = {
+        "metadata": {"managedFields": [{"manager": "vpa", "operation": "Update", "fieldsV1": limits}]}
+    }
+    owned_by_eno = {
+        "metadata": {"managedFields": [{"manager": "eno", "operation": "Apply", "fieldsV1": limits}]}
+    }
+    kept = apply_overrides(desired, (op,), CompositionMetadata(), raised_by_vpa, RES).obj
+    assert kept["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == {"memory": "1Gi"}
+    assert apply_overrides(desired, (op,), CompositionMetadata(), owned_by_eno, RES).obj == desired
+
+
+def test_override_on_a_patch_op_value(engine: Engine) -> None:
+    # PatchOverrides: an override rewrites the value a Patch applies.
+    op = op_from(engine, path="self.patch.ops[0].value", value="overridden")
+    patch = {
+        "patch": {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "ops": [{"op": "add", "path": "/data/a", "value": "x"}],
+        }
+    }
+    result = apply_overrides(patch, (op,), CompositionMetadata(), {}, RES).obj
+    assert result["patch"]["ops"] == [{"op": "add", "path": "/data/a", "value": "overridden"}]
