@@ -64,17 +64,6 @@ class _EnoEvaluator(Evaluator):
         except KeyError:
             return self.activation.functions[name]
 
-    def _visit_tree(self, tree: lark.Tree[Any]) -> Any:
-        # celpy's grammar wraps every operand in a chain of one-child nodes (expr, conditionalor, ...,
-        # member) whose methods just return their child's value; going straight to the child skips
-        # most of an evaluation's visits.
-        while tree.data in _PASS_THROUGH and len(tree.children) == 1:
-            child = tree.children[0]
-            if not isinstance(child, lark.Tree):
-                break
-            tree = child
-        return super()._visit_tree(tree)
-
     def member_dot_arg(self, tree: lark.Tree[Any]) -> Any:
         qualified = _namespaced_call(tree)
         if qualified is None:
@@ -178,21 +167,31 @@ def _no_bool(macro: str, value: Any) -> CELEvalError:
     return CELEvalError(f"no such overload: {macro}() predicate returned {type_name(value)}", TypeError, None)
 
 
+def _namespace_ident(tree: lark.Tree[Any]) -> lark.Tree[Any] | None:
+    """The `base64` ident node of the member_dot_arg node of `base64.encode(x)`, else None."""
+    node: Any = tree.children[0]
+    while isinstance(node, lark.Tree) and node.data in ("member", "primary") and len(node.children) == 1:
+        node = node.children[0]
+    if isinstance(node, lark.Tree) and node.data == "ident" and str(node.children[0]) in NAMESPACES:
+        return node
+    return None
+
+
 def _namespaced_call(tree: lark.Tree[Any]) -> str | None:
     """ "base64.encode" for the member_dot_arg node of `base64.encode(x)`, else None."""
-    member = tree.children[0]
-    if not (isinstance(member, lark.Tree) and member.data == "member" and len(member.children) == 1):
-        return None
-    primary = member.children[0]
-    if not (isinstance(primary, lark.Tree) and primary.data == "primary" and len(primary.children) == 1):
-        return None
-    ident = primary.children[0]
-    if not (isinstance(ident, lark.Tree) and ident.data == "ident"):
-        return None
-    namespace = str(ident.children[0])
-    if namespace not in NAMESPACES:
-        return None
-    return f"{namespace}.{tree.children[1]}"
+    ident = _namespace_ident(tree)
+    return None if ident is None else f"{ident.children[0]}.{tree.children[1]}"
+
+
+def collapse_wrappers(tree: lark.Tree[Any]) -> lark.Tree[Any]:
+    """The tree without celpy's one-child wrapper nodes (expr, conditionalor, ..., member), whose
+    methods only return their child's value: fewer visits per evaluation. Done once, at compile time."""
+    while tree.data in _PASS_THROUGH and len(tree.children) == 1 and isinstance(tree.children[0], lark.Tree):
+        tree = tree.children[0]
+    for index, child in enumerate(tree.children):
+        if isinstance(child, lark.Tree):
+            tree.children[index] = collapse_wrappers(child)
+    return tree
 
 
 # cel-go's comprehension macros; celpy's extra `reduce` and `min` are not CEL and stay undeclared.
@@ -213,8 +212,9 @@ def undeclared_reference(ast: lark.Tree[Any], functions: frozenset[str]) -> str 
     for node in ast.iter_subtrees():
         if node.data != "member_dot_arg":
             continue
-        if _namespaced_call(node) is not None:
-            namespace_idents.add(id(node.children[0].children[0].children[0]))
+        ident = _namespace_ident(node)
+        if ident is not None:
+            namespace_idents.add(id(ident))
         elif str(node.children[1]) in _METHOD_MACROS and len(node.children) == 3:
             args = node.children[2]
             if isinstance(args, lark.Tree) and args.children:
@@ -366,14 +366,18 @@ class CelPythonEngine:
             raise CelError(expression, "expression nested too deeply") from error
         except Exception as error:
             raise CelError(expression, f"syntax error: {error}") from error
-        undeclared = undeclared_reference(ast, self._known_functions)
+        try:
+            undeclared = undeclared_reference(ast, self._known_functions)
+            references = (
+                frozenset(str(node.children[0]) for node in ast.iter_subtrees() if node.data == "ident")
+                & VARIABLES
+            )
+            collapsed = collapse_wrappers(ast)
+        except RecursionError as error:
+            raise CelError(expression, "expression nested too deeply") from error
         if undeclared is not None:
             raise CelError(expression, undeclared)
-        runner = cast(_EnoRunner, self._environment.program(ast, functions=self._functions))
-        references = (
-            frozenset(str(node.children[0]) for node in ast.iter_subtrees() if node.data == "ident")
-            & VARIABLES
-        )
+        runner = cast(_EnoRunner, self._environment.program(collapsed, functions=self._functions))
         return CelPythonProgram(expression, runner, references)
 
 
