@@ -130,6 +130,7 @@ def _parse_op(
     if not isinstance(item, dict):
         fail("", f"an op must be a JSON object, found {_kind(item)}; op ignored")
         return None
+    item = _go_field_names(item)
     texts: dict[str, str] = {}
     for name in ("path", "condition", "valueExpression"):
         value = item.get(name)
@@ -166,6 +167,23 @@ def _parse_op(
         value_expression=programs["valueExpression"],
         value_expression_text=texts["valueExpression"],
     )
+
+
+_OP_FIELDS = ("path", "condition", "value", "valueExpression")
+
+
+def _go_field_names(item: dict[str, Any]) -> dict[str, Any]:
+    # Go's encoding/json also matches field names case-insensitively ("Value"); without this a capitalised
+    # `Value` would read as no value, i.e. a removal.
+    found: dict[str, Any] = {}
+    for name in _OP_FIELDS:
+        if name in item:
+            found[name] = item[name]
+            continue
+        for key, value in item.items():
+            if key.lower() == name.lower():
+                found[name] = value
+    return found
 
 
 @attrs.frozen

@@ -635,3 +635,11 @@ def test_override_on_a_patch_op_value(engine: Engine) -> None:
     }
     result = apply_overrides(patch, (op,), CompositionMetadata(), {}, RES).obj
     assert result["patch"]["ops"] == [{"op": "add", "path": "/data/a", "value": "overridden"}]
+
+
+def test_field_names_match_case_insensitively_like_go(engine: Engine) -> None:
+    ops, errors = parse_overrides('[{"Path": "self.a", "Value": 1, "CONDITION": "true"}]', engine, RES)
+    assert errors == ()
+    assert apply_overrides({"a": 0}, ops, CompositionMetadata(), None, RES).obj == {"a": 1}
+    ops, _ = parse_overrides('[{"path": "self.a", "Value": 1, "value": 2}]', engine, RES)
+    assert ops[0].value == 2, "an exact match wins"
