@@ -11,4 +11,17 @@
 - `policy`: fail-open, the reported `deleted`, when to requeue, the error summary.
 - `mergepatch`: the `--disable-ssa` JSON merge patch from the previous desired state.
 - `patch`: the Patch pseudo-kind. `errors`: the ResourceError value every function returns.
+
+How the reconciler strings them together (spec reconciliation.md §2-§3):
+
+    loaded = load_synthesis(slices, engine, CompositionMetadata.from_composition(comp), resource_filter=f)
+    tree = build_tree(loaded.resources)                   # once per synthesis UUID
+    to_enqueue = tree.update_state(manifest_ref, state)   # for every slice status seen by the informer
+    resource, visible = tree.get(ref)                     # per work item; skip when not visible
+    snap = snapshot(resource, CompositionMetadata.from_composition(comp), current)
+    ready = evaluate_checks(resource.readiness_checks, current, now)   # unless the slot already has `ready`
+    ... write snap.obj (SSA, replace, merge patch or Patch ops; `snap.orphan` guards deletion) ...
+    failing_open = should_fail_open(snap, resource, flag)
+    deleted = reported_deleted(current, snap, failing_open)
+    requeue_after(snap, ready, intervals)
 """
