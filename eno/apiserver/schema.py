@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eno.apiserver import errors
+from eno.apiserver import celrules, errors
 
 Schema = Mapping[str, Any]
 
@@ -568,11 +568,21 @@ def _passes(x: Any, s: Schema, path: str) -> bool:
     return not probe.causes
 
 
-def validate(obj: Mapping[str, Any], schema: Schema | None) -> list[dict[str, Any]]:
-    """Field-error causes ({reason, message, field}) for `obj` against the schema; empty when valid."""
+def validate(obj: Mapping[str, Any], schema: Schema | None, *, rules: bool = True) -> list[dict[str, Any]]:
+    """Field-error causes ({reason, message, field}) for `obj` against the schema; empty when valid.
+
+    With `rules`, x-kubernetes-validations (CEL) run afterwards, unless the object already has type or
+    enum errors, in which case kube reports that the rules were not checked (celrules.blocked_cause)."""
     validator = _Validator()
     validator.validate(obj, schema, "", resource_root=True)
-    return validator.causes
+    causes = validator.causes
+    if rules and celrules.has_rules(schema):
+        blocking = (errors.FIELD_VALUE_TYPE_INVALID, errors.FIELD_VALUE_NOT_SUPPORTED)
+        if any(c["reason"] in blocking for c in causes):
+            causes.append(celrules.blocked_cause())
+        else:
+            causes.extend(celrules.validate_rules(obj, schema))
+    return causes
 
 
 # --- schema navigation (for server-side apply and printing) ---

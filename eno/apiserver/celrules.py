@@ -1,0 +1,212 @@
+"""CRD validation rules (`x-kubernetes-validations`) evaluated as apiextensions-apiserver does.
+
+Each rule runs with `self` bound to the value at its schema node, for every value present (absent and null
+values are not checked). A false rule is a field error at that node (plus the rule's `fieldPath`), with
+the rule's `reason` and `message` (or `messageExpression`, or "failed rule: <rule>"); the bad value kube
+reports is the node's schema type, e.g. `spec: Invalid value: "object": podTimeout must be greater than
+execTimeout`. Rules that read `oldSelf` (transition rules) are skipped: the CEL engine declares only
+`self` (recorded in docs/compatibility.md). Cost budgets are not enforced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from eno.apiserver import errors
+
+if TYPE_CHECKING:
+    from eno.cel.engine import Engine
+
+Schema = Mapping[str, Any]
+Cause = dict[str, Any]
+
+ROOT_PATH = "<nil>"  # how kube prints the path of an error at the object root
+BLOCKED_MESSAGE = (
+    "some validation rules were not checked because the object was invalid; correct the existing errors to "
+    "complete validation"
+)
+_OLD_SELF = re.compile(r"\boldSelf\b")
+_BRACKET_KEY = re.compile(r"\[\s*'([^']*)'\s*\]")
+
+
+def has_rules(schema: Any) -> bool:
+    """Whether any node of the schema carries x-kubernetes-validations."""
+    if isinstance(schema, Mapping):
+        if schema.get("x-kubernetes-validations"):
+            return True
+        return any(has_rules(v) for v in schema.values() if isinstance(v, Mapping | list))
+    if isinstance(schema, list):
+        return any(has_rules(v) for v in schema)
+    return False
+
+
+def blocked_cause() -> Cause:
+    """What kube adds instead of running rules when the object already has type or enum errors."""
+    return errors.field_error(errors.FIELD_VALUE_INVALID, ROOT_PATH, None, BLOCKED_MESSAGE)
+
+
+def _child(path: str, key: str) -> str:
+    return key if path in ("", ROOT_PATH) else f"{path}.{key}"
+
+
+def _rule_field_path(path: str, field_path: Any) -> str:
+    if not isinstance(field_path, str) or not field_path:
+        return path
+    normalized = _BRACKET_KEY.sub(lambda m: "." + m.group(1), field_path).lstrip(".")
+    return _child(path, normalized) if normalized else path
+
+
+def _rule_error_string(rule: Mapping[str, Any]) -> str:
+    message = str(rule.get("message") or "").strip()
+    return message or str(rule.get("rule") or "").strip()
+
+
+def _message(rule: Mapping[str, Any], engine: Engine, self_value: Any) -> str:
+    expression = rule.get("messageExpression")
+    if isinstance(expression, str) and expression:
+        try:
+            result = engine.compile(expression).evaluate({"self": self_value})
+        except Exception:  # a failing messageExpression falls back to the static message, as in kube
+            result = None
+        if isinstance(result, str) and result.strip() and "\n" not in result:
+            return result
+    message = str(rule.get("message") or "").strip()
+    return message or f"failed rule: {_rule_error_string(rule)}"
+
+
+def _failure(path: str, type_name: str, detail: str, reason: Any) -> Cause:
+    if reason == errors.FIELD_VALUE_FORBIDDEN:
+        return errors.forbidden_field(path, detail)
+    if reason == errors.FIELD_VALUE_REQUIRED:
+        return errors.required(path, detail)
+    if reason == errors.FIELD_VALUE_DUPLICATE:
+        return errors.duplicate(path, type_name)
+    return errors.invalid_value(path, type_name, detail)
+
+
+class _RuleValidator:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.causes: list[Cause] = []
+
+    def check_node(self, value: Any, s: Schema, path: str) -> None:
+        rules = s.get("x-kubernetes-validations")
+        if not isinstance(rules, list):
+            return
+        type_name = str(s.get("type") or "")
+        for rule in rules:
+            if not isinstance(rule, Mapping):
+                continue
+            text = str(rule.get("rule") or "")
+            if not text or _OLD_SELF.search(text):
+                continue
+            try:
+                result = self.engine.compile(text).evaluate({"self": value})
+            except Exception as exc:  # CelError, or anything an engine lets escape
+                message = getattr(exc, "message", str(exc))
+                self.causes.append(
+                    errors.invalid_value(
+                        path, type_name, f"{message} evaluating rule: {_rule_error_string(rule)}"
+                    )
+                )
+                continue
+            if result is True:
+                continue
+            if not isinstance(result, bool):
+                self.causes.append(
+                    errors.invalid_value(path, type_name, "validation failed due to internal error")
+                )
+                continue
+            detail = _message(rule, self.engine, value)
+            target = _rule_field_path(path, rule.get("fieldPath"))
+            self.causes.append(_failure(target, type_name, detail, rule.get("reason")))
+
+    def walk(self, value: Any, s: Schema | None, path: str) -> None:
+        if s is None or value is None:
+            return
+        self.check_node(value, s, path)
+        if isinstance(value, Mapping):
+            props = s.get("properties")
+            props = props if isinstance(props, Mapping) else {}
+            extra = s.get("additionalProperties")
+            for key, child in value.items():
+                if key in props:
+                    self.walk(child, props[key], _child(path, key))
+                elif isinstance(extra, Mapping):
+                    self.walk(child, extra, _child(path, key))
+        elif isinstance(value, list):
+            items = s.get("items")
+            if isinstance(items, Mapping):
+                for i, child in enumerate(value):
+                    self.walk(child, items, f"{path}[{i}]")
+
+
+def _root_self(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """At the root, `self.metadata` exposes only name and generateName, as in kube."""
+    out = dict(obj)
+    meta = obj.get("metadata")
+    if isinstance(meta, Mapping):
+        out["metadata"] = {k: meta[k] for k in ("name", "generateName") if k in meta}
+    return out
+
+
+def validate_rules(
+    obj: Mapping[str, Any], schema: Schema | None, engine: Engine | None = None
+) -> list[Cause]:
+    """Causes for every failing x-kubernetes-validations rule in `obj`."""
+    if schema is None or not has_rules(schema):
+        return []
+    if engine is None:
+        from eno.cel.engine import default_engine
+
+        engine = default_engine()
+    validator = _RuleValidator(engine)
+    validator.check_node(_root_self(obj), schema, ROOT_PATH)
+    props = schema.get("properties")
+    props = props if isinstance(props, Mapping) else {}
+    extra = schema.get("additionalProperties")
+    for key, child in obj.items():
+        if key in ("apiVersion", "kind", "metadata"):
+            continue
+        if key in props:
+            validator.walk(child, props[key], key)
+        elif isinstance(extra, Mapping):
+            validator.walk(child, extra, key)
+    return validator.causes
+
+
+def compile_errors(schema: Any, path: str, engine: Engine | None = None) -> list[Cause]:
+    """For CRD validation: a cause for every rule that does not compile (`path` is where the schema sits,
+    e.g. `spec.versions[0].schema.openAPIV3Schema`)."""
+    if engine is None:
+        from eno.cel.engine import default_engine
+
+        engine = default_engine()
+    causes: list[Cause] = []
+
+    def visit(node: Any, here: str) -> None:
+        if isinstance(node, Mapping):
+            for i, rule in enumerate(node.get("x-kubernetes-validations") or []):
+                text = rule.get("rule") if isinstance(rule, Mapping) else None
+                rule_path = f"{here}.x-kubernetes-validations[{i}].rule"
+                if not isinstance(text, str) or not text:
+                    causes.append(errors.required(rule_path))
+                    continue
+                if _OLD_SELF.search(text):
+                    continue
+                try:
+                    engine.compile(text)
+                except Exception as exc:
+                    message = getattr(exc, "message", str(exc))
+                    causes.append(errors.invalid_value(rule_path, text, f"compilation failed: {message}"))
+            for key, child in node.items():
+                if key == "properties" and isinstance(child, Mapping):
+                    for name, prop in child.items():
+                        visit(prop, f"{here}.properties[{name}]")
+                elif key in ("items", "additionalProperties") and isinstance(child, Mapping):
+                    visit(child, f"{here}.{key}")
+
+    visit(schema, path)
+    return causes
