@@ -7,6 +7,7 @@ at compile or at evaluation time, is a CelError: callers never see another excep
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
@@ -37,17 +38,27 @@ class Engine(Protocol):
 
 
 class ProgramCache:
-    """Compiled programs by expression text, unbounded like Eno's (expressions come from manifests)."""
+    """Compiled programs by expression text, least recently used evicted beyond `max_size`.
 
-    def __init__(self, compile_uncached: Callable[[str], Program]) -> None:
+    Eno keeps programs for as long as a synthesis is cached; one process-wide cache per engine gives the
+    same reuse (the same expression text in every synthesis compiles once) while the bound keeps memory
+    flat when expressions vary (e.g. generated per resource). Failed compilations are not cached.
+    """
+
+    def __init__(self, compile_uncached: Callable[[str], Program], max_size: int = 10_000) -> None:
         self._compile = compile_uncached
-        self._programs: dict[str, Program] = {}
+        self._programs: OrderedDict[str, Program] = OrderedDict()
+        self._max_size = max_size
 
     def get(self, expression: str) -> Program:
         program = self._programs.get(expression)
-        if program is None:
-            program = self._compile(expression)
-            self._programs[expression] = program
+        if program is not None:
+            self._programs.move_to_end(expression)
+            return program
+        program = self._compile(expression)
+        self._programs[expression] = program
+        if len(self._programs) > self._max_size:
+            self._programs.popitem(last=False)
         return program
 
     def __len__(self) -> int:

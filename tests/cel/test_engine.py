@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from eno.cel.engine import CelError, default_engine, engine_named
+from eno.cel.engine import (
+    CelError,
+    Engine,
+    Program,
+    ProgramCache,
+    available_engines,
+    default_engine,
+    engine_named,
+)
 
 
 def test_default_engine_is_cel_python() -> None:
@@ -28,3 +36,41 @@ def test_cel_error_carries_expression_and_message() -> None:
         default_engine().compile("1 +")
     assert caught.value.expression == "1 +"
     assert caught.value.message.startswith("syntax error")
+
+
+def test_program_cache_evicts_least_recently_used() -> None:
+    compiled: list[str] = []
+
+    def compile_uncached(expression: str) -> Program:
+        compiled.append(expression)
+        return default_engine().compile(expression)
+
+    cache = ProgramCache(compile_uncached, max_size=2)
+    cache.get("1")
+    cache.get("2")
+    cache.get("1")  # "2" is now the least recently used
+    cache.get("3")
+    assert len(cache) == 2
+    cache.get("1")
+    cache.get("2")
+    assert compiled == ["1", "2", "3", "2"]
+
+
+def test_failed_compilation_is_not_cached_and_raises_every_time() -> None:
+    engine = default_engine()
+    for _ in range(2):
+        with pytest.raises(CelError):
+            engine.compile("self.")
+
+
+@pytest.mark.parametrize("engine_name", available_engines())
+def test_every_engine_implements_the_protocol(engine_name: str) -> None:
+    engine: Engine = engine_named(engine_name)
+    assert engine.name == engine_name
+    program: Program = engine.compile("self.a + 1")
+    assert program.evaluate({"self": {"a": 1}}) == 2
+
+
+def test_non_string_expression_is_a_cel_error() -> None:
+    with pytest.raises(CelError):
+        default_engine().compile(42)  # type: ignore[arg-type]
