@@ -21,15 +21,20 @@ class ApiContext:
     store: Store
     registry: Registry
     table: TableRenderer = render_for_resource
-    # Prepare hooks by (group, resource); the key ("*", "*") applies to every custom resource.
+    # Prepare hooks by (group, resource), plus ones for every custom resource and every built-in kind; they
+    # run custom/built-in first, then the resource's own.
     prepare_hooks: dict[tuple[str, str], list[Hook]] = attrs.field(factory=dict)
+    custom_hooks: list[Hook] = attrs.field(factory=list)
+    builtin_hooks: list[Hook] = attrs.field(factory=list)
+    # Run last on every write, after generation is settled (managedFields).
+    finish_hooks: list[Hook] = attrs.field(factory=list)
     after_commit: list[AfterCommit] = attrs.field(factory=list)
     bookmark_interval: float = 1.0
 
     def hooks(self, info: ResourceInfo) -> Hooks:
         own = self.prepare_hooks.get((info.group, info.resource), [])
-        custom = [] if info.builtin else self.prepare_hooks.get(("*", "*"), [])
-        return Hooks(prepare=(*custom, *own))
+        common = self.builtin_hooks if info.builtin else self.custom_hooks
+        return Hooks(prepare=(*common, *own), finish=tuple(self.finish_hooks))
 
     def add_prepare_hook(self, group: str, resource: str, hook: Hook) -> None:
         self.prepare_hooks.setdefault((group, resource), []).append(hook)

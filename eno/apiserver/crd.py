@@ -232,5 +232,5 @@ def make_instance_guard(ctx: ApiContext) -> Any:
 
 def install(ctx: ApiContext) -> None:
     ctx.add_prepare_hook(GROUP, RESOURCE, make_prepare(ctx.registry))
-    ctx.add_prepare_hook("*", "*", make_instance_guard(ctx))
+    ctx.custom_hooks.insert(0, make_instance_guard(ctx))
     ctx.after_commit.append(make_after_commit(ctx.registry))

@@ -9,9 +9,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 from aiohttp import web
 
-from eno.apiserver import errors, negotiation, patch, selectors, strategy
+from eno.apiserver import errors, managed, negotiation, patch, selectors, ssa, strategic, strategy, validation
 from eno.apiserver.context import ApiContext
 from eno.apiserver.negotiation import Output
 from eno.apiserver.output import render_list, render_object
@@ -20,8 +21,6 @@ from eno.apiserver.requestinfo import RequestInfo
 from eno.apiserver.store import Key
 
 Obj = dict[str, Any]
-
-FIELD_VALIDATION = ("Strict", "Warn", "Ignore")
 
 
 def respond(obj: Any, output: Output, status: int = 200, warnings: list[str] | None = None) -> web.Response:
@@ -44,18 +43,37 @@ def namespace_of(ri: RequestInfo, info: ResourceInfo) -> str:
     return ri.namespace if info.namespaced else ""
 
 
-def write_request(ri: RequestInfo, info: ResourceInfo, request: web.Request) -> strategy.Request:
-    validation = request.query.get("fieldValidation", "Warn") or "Warn"
-    if validation not in FIELD_VALIDATION:
-        raise errors.bad_request(
-            f"fieldValidation parameter unsupported: {validation}; must be one of Strict, Warn, Ignore"
-        )
+def write_request(
+    ri: RequestInfo,
+    info: ResourceInfo,
+    request: web.Request,
+    options_kind: str,
+    patch_type: str | None = None,
+) -> strategy.Request:
+    """The write's parameters, checked as kube validates Create/Update/PatchOptions."""
+    query = request.query
+    field_manager = query.get("fieldManager", "")
+    field_validation = query.get("fieldValidation", "")
+    dry_run = query.getall("dryRun", [])
+    force_text = query.get("force")
+    force = None if force_text is None else force_text.lower() in ("true", "1")
+    validation.validate_write_options(
+        options_kind,
+        field_manager=field_manager,
+        dry_run=dry_run,
+        field_validation=field_validation,
+        patch_type=patch_type,
+        force=force,
+    )
     return strategy.Request(
         info=info,
         namespace=namespace_of(ri, info),
         name=ri.name,
         subresource=ri.subresource,
-        field_validation=validation,
+        field_validation=field_validation or "Warn",
+        manager=managed.manager_name(field_manager, request.headers.get("User-Agent", "")),
+        force=bool(force),
+        dry_run=bool(dry_run),
     )
 
 
@@ -194,7 +212,7 @@ async def create(
 ) -> web.Response:
     if ri.name:
         raise errors.method_not_allowed(info.group, info.resource, "create")
-    req = write_request(ri, info, request)
+    req = write_request(ri, info, request, "CreateOptions")
     body = negotiation.decode_object(request.content_type, await read_body(request))
     if info.namespaced and not req.namespace:
         raise errors.not_found(info.group, info.resource, "")
@@ -206,83 +224,151 @@ async def create(
         key = object_key(info, req.namespace, name)
         if txn.get(key) is not None:
             raise errors.already_exists(info.group, info.resource, name)
-        committed = txn.put(key, obj)
-        if committed.event is not None:
-            ctx.run_after_commit(txn, committed.event)
-    assert committed.object is not None
-    return respond(
-        render_object(info, committed.object, output, ctx.table), output, 201, _schema_warnings(req)
-    )
+        if req.dry_run:
+            stored: Obj = obj
+        else:
+            committed = txn.put(key, obj)
+            if committed.event is not None:
+                ctx.run_after_commit(txn, committed.event)
+            assert committed.object is not None
+            stored = committed.object
+    return respond(render_object(info, stored, output, ctx.table), output, 201, req.warnings)
 
 
 async def update(
     ctx: ApiContext, request: web.Request, ri: RequestInfo, info: ResourceInfo, output: Output
 ) -> web.Response:
-    req = write_request(ri, info, request)
+    req = write_request(ri, info, request, "UpdateOptions")
     body = negotiation.decode_object(request.content_type, await read_body(request))
-    return await _write_update(ctx, req, info, output, lambda old: body)
-
-
-async def _write_update(
-    ctx: ApiContext,
-    req: strategy.Request,
-    info: ResourceInfo,
-    output: Output,
-    new_body: Callable[[Obj], Any],
-) -> web.Response:
     hooks = ctx.hooks(info)
-    key = object_key(info, req.namespace, req.name)
 
     def mutate(old: Obj | None) -> Obj | None:
         if old is None:
             raise errors.not_found(info.group, info.resource, req.name)
-        return strategy.prepare_update(req, old, new_body(copy.deepcopy(old)), hooks)
+        return strategy.prepare_update(req, old, copy.deepcopy(body), hooks)
 
-    committed = await ctx.write(key, mutate)
-    assert committed.object is not None
-    return respond(render_object(info, committed.object, output, ctx.table), output, 200, req.warnings)
+    return await _write(ctx, req, info, output, mutate)
+
+
+async def _write(
+    ctx: ApiContext,
+    req: strategy.Request,
+    info: ResourceInfo,
+    output: Output,
+    mutate: Callable[[Obj | None], Obj | None],
+    created_status: int = 200,
+) -> web.Response:
+    """Run one key's mutation atomically (or only compute it, for dryRun) and answer with the result."""
+    key = object_key(info, req.namespace, req.name)
+    async with ctx.store.transaction() as txn:
+        existed = txn.get(key) is not None
+        if req.dry_run:
+            current = txn.get(key)
+            result = mutate(copy.deepcopy(current) if current is not None else None)
+            stored = result if result is not None else current
+        else:
+            committed = ctx.write_in(txn, key, mutate)
+            stored = committed.object
+    assert stored is not None
+    status = 200 if existed else created_status
+    return respond(render_object(info, stored, output, ctx.table), output, status, req.warnings)
+
+
+def _patch_type(info: ResourceInfo, content_type: str) -> str:
+    mt = negotiation.media_type(content_type)
+    accepted = [negotiation.JSON_PATCH, negotiation.MERGE_PATCH, negotiation.APPLY_PATCH]
+    if info.builtin:
+        accepted.insert(2, negotiation.STRATEGIC_PATCH)
+    if mt not in accepted:
+        raise errors.unsupported_media_type(mt, accepted)
+    return mt
+
+
+def _patched(info: ResourceInfo, mt: str, document: Any, old: Obj) -> Any:
+    old_rv = old.get("metadata", {}).get("resourceVersion")
+    if mt == negotiation.JSON_PATCH:
+        result = patch.apply_json_patch(old, document)
+    elif mt == negotiation.STRATEGIC_PATCH:
+        result = strategic.apply_strategic_merge_patch(
+            old, document, ssa.builtin_list_types(info.group, info.kind)
+        )
+    else:
+        if not isinstance(document, dict):
+            raise errors.bad_request("Invalid JSON Patch")
+        result = patch.apply_merge_patch(old, document)
+    if not isinstance(result, dict):
+        raise errors.invalid(
+            info.group,
+            info.kind,
+            str(old.get("metadata", {}).get("name", "")),
+            [errors.invalid_value("patch", result, "the patch must produce an object")],
+        )
+    meta = result.setdefault("metadata", {})
+    if isinstance(meta, dict) and not meta.get("resourceVersion"):
+        # A patch is unconditional unless it names a resourceVersion itself.
+        meta["resourceVersion"] = old_rv
+    return result
 
 
 async def patch_(
     ctx: ApiContext, request: web.Request, ri: RequestInfo, info: ResourceInfo, output: Output
 ) -> web.Response:
-    req = write_request(ri, info, request)
-    mt = negotiation.media_type(request.content_type)
-    accepted = [negotiation.JSON_PATCH, negotiation.MERGE_PATCH, negotiation.APPLY_PATCH]
-    if info.builtin:
-        accepted.insert(2, negotiation.STRATEGIC_PATCH)
-    if mt not in accepted or mt == negotiation.APPLY_PATCH:
-        raise errors.unsupported_media_type(mt, accepted)
+    mt = _patch_type(info, request.content_type)
+    req = write_request(ri, info, request, "PatchOptions", patch_type=mt)
     document = negotiation.decode_document(mt, await read_body(request))
+    hooks = ctx.hooks(info)
+    if mt == negotiation.APPLY_PATCH:
+        return await _apply(ctx, req, info, output, document, hooks)
 
-    def patched(old: Obj) -> Any:
-        old_rv = old.get("metadata", {}).get("resourceVersion")
-        if mt == negotiation.JSON_PATCH:
-            if not isinstance(document, list):
-                raise errors.bad_request(
-                    "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
-                )
-            result = patch.apply_json_patch(old, document)
-        else:
-            # Strategic merge patch degrades to a JSON merge patch until strategic.py plugs in (issue 3).
-            if not isinstance(document, dict):
-                raise errors.bad_request("the patch must be a JSON object")
-            result = patch.apply_merge_patch(old, document)
-        if isinstance(result, dict):
-            meta = result.setdefault("metadata", {})
-            if isinstance(meta, dict) and not meta.get("resourceVersion"):
-                # A patch is unconditional unless it names a resourceVersion itself.
-                meta["resourceVersion"] = old_rv
-        return result
+    def mutate(old: Obj | None) -> Obj | None:
+        if old is None:
+            raise errors.not_found(info.group, info.resource, req.name)
+        return strategy.prepare_update(req, old, _patched(info, mt, document, old), hooks)
 
-    return await _write_update(ctx, req, info, output, patched)
+    return await _write(ctx, req, info, output, mutate)
+
+
+async def _apply(
+    ctx: ApiContext,
+    req: strategy.Request,
+    info: ResourceInfo,
+    output: Output,
+    config: Any,
+    hooks: strategy.Hooks,
+) -> web.Response:
+    """Server-side apply: creates a missing object, merges by field ownership otherwise."""
+    if not isinstance(config, dict):
+        raise errors.bad_request("the applied configuration must be an object")
+    config = strategy.check_type(req, copy.deepcopy(config))
+    # managedFields come from the apply itself; the finish hook would record an Update entry on top.
+    apply_hooks = attrs.evolve(hooks, finish=())
+    config_rv = config["metadata"].pop("resourceVersion", None)
+
+    def mutate(old: Obj | None) -> Obj | None:
+        if old is None:
+            if req.subresource:
+                raise errors.not_found(info.group, info.resource, req.name)
+            _require_namespace(ctx, info, req.namespace, creating=True)
+            created = managed.apply(
+                req, None, {**config, "metadata": {**config["metadata"], "name": req.name}}
+            )
+            return strategy.prepare_create(req, created, apply_hooks)
+        if config_rv and str(config_rv) != old["metadata"].get("resourceVersion"):
+            raise errors.conflict(info.group, info.resource, req.name)
+        merged = managed.apply(req, old, config)
+        merged["metadata"]["resourceVersion"] = old["metadata"].get("resourceVersion")
+        return strategy.prepare_update(req, old, merged, apply_hooks)
+
+    return await _write(ctx, req, info, output, mutate, created_status=201)
 
 
 async def delete(
     ctx: ApiContext, request: web.Request, ri: RequestInfo, info: ResourceInfo, output: Output
 ) -> web.Response:
-    req = write_request(ri, info, request)
+    req = write_request(ri, info, request, "DeleteOptions")
     options = await _delete_options(request)
+    if options.get("dryRun"):
+        req.dry_run = True
     key = object_key(info, req.namespace, req.name)
 
     def mutate(old: Obj | None) -> Obj | None:
@@ -290,11 +376,20 @@ async def delete(
             raise errors.not_found(info.group, info.resource, req.name)
         return strategy.prepare_delete(req, old, options)
 
-    committed = await ctx.write(key, mutate)
-    assert committed.object is not None
-    if committed.event is not None and committed.event.type == "DELETED" and info.builtin:
-        return respond(strategy.success_status(req, committed.object), output)
-    return respond(render_object(info, committed.object, output, ctx.table), output)
+    async with ctx.store.transaction() as txn:
+        current = txn.get(key)
+        if req.dry_run:
+            result = mutate(copy.deepcopy(current) if current is not None else None)
+            gone = result is None
+            shown = result if result is not None else current
+        else:
+            committed = ctx.write_in(txn, key, mutate)
+            gone = committed.event is not None and committed.event.type == "DELETED"
+            shown = committed.object
+    assert shown is not None
+    if gone and info.builtin:
+        return respond(strategy.success_status(req, shown), output)
+    return respond(render_object(info, shown, output, ctx.table), output)
 
 
 def _deleter(req: strategy.Request, options: Obj) -> Callable[[Obj | None], Obj | None]:

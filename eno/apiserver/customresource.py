@@ -21,7 +21,7 @@ def apply_schema(req: Request, old: Obj | None, obj: Obj) -> Obj:
         return obj
     unknown = schema.unknown_fields(obj, structural)
     if unknown and req.field_validation == "Strict":
-        raise schema.strict_decoding_error(info.kind, info.api_version, unknown)
+        raise schema.strict_decoding_error(info.kind, info.version, unknown)
     if unknown and req.field_validation == "Warn":
         req.warnings.extend(schema.unknown_field_warnings(unknown))
     obj = schema.apply_defaults(schema.prune(obj, structural), structural)
@@ -32,4 +32,4 @@ def apply_schema(req: Request, old: Obj | None, obj: Obj) -> Obj:
 
 
 def install(ctx: ApiContext) -> None:
-    ctx.add_prepare_hook("*", "*", apply_schema)
+    ctx.custom_hooks.append(apply_schema)

@@ -96,11 +96,13 @@ class ApiServer:
 
     def _install_extensions(self) -> None:
         """Resource-specific behaviour: CRD lifecycle (and, later, defaulting, apply, GC)."""
-        from eno.apiserver import crd, customresource, namespace
+        from eno.apiserver import builtin, crd, customresource, managed, namespace
 
+        builtin.install(self.context)
         customresource.install(self.context)
         crd.install(self.context)
         namespace.install(self.context)
+        self.context.finish_hooks.append(managed.record)
 
     @property
     def url(self) -> str:

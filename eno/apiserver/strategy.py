@@ -1,8 +1,9 @@
 """Write semantics shared by every resource, as kube-apiserver's generic registry applies them.
 
 Pure functions from (old object, request body) to the object to store, raising ApiError. They run inside a
-store transaction, so what they read cannot change under them. Resource-specific steps (CRD schemas now;
-built-in defaulting and server-side apply in issue 3) are passed in as `Hooks`.
+store transaction, so what they read cannot change under them. Resource-specific steps are passed in as
+`Hooks`: `prepare` hooks (CRD schemas, built-in defaulting, CRD status) shape the object before generation is
+computed; `finish` hooks (managedFields) see the final object.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from eno.apiserver import errors, names
+from eno.apiserver import errors, names, validation
 from eno.apiserver.registry import ResourceInfo
 
 Obj = dict[str, Any]
@@ -44,6 +45,10 @@ class Request:
     # Strict | Warn | Ignore, as the fieldValidation query parameter.
     field_validation: str = "Warn"
     warnings: list[str] = attrs.field(factory=list)
+    # The field manager recorded in managedFields ("" records nothing).
+    manager: str = ""
+    force: bool = False
+    dry_run: bool = False
 
 
 # A hook rewrites (and may reject) the object about to be stored: (request, old or None, new) -> new.
@@ -53,6 +58,7 @@ Hook = Callable[[Request, Obj | None, Obj], Obj]
 @attrs.frozen
 class Hooks:
     prepare: tuple[Hook, ...] = ()
+    finish: tuple[Hook, ...] = ()
 
 
 def check_type(req: Request, obj: Any) -> Obj:
@@ -122,23 +128,6 @@ def _check_meta_types(info: ResourceInfo, meta: Obj) -> None:
             raise errors.bad_request(_decode_error(info, f"metadata.{field}", go_type))
 
 
-def validate_object_meta(meta: Obj) -> list[dict[str, Any]]:
-    """Label keys and values, annotation keys and finalizer names, as ValidateObjectMeta checks them."""
-    causes: list[dict[str, Any]] = []
-    for key, value in (meta.get("labels") or {}).items():
-        for message in names.is_qualified_name(key):
-            causes.append(errors.invalid_value("metadata.labels", key, message))
-        for message in names.is_valid_label_value(value):
-            causes.append(errors.invalid_value("metadata.labels", value, message))
-    for key in meta.get("annotations") or {}:
-        for message in names.is_qualified_name(key.lower()):
-            causes.append(errors.invalid_value("metadata.annotations", key, message))
-    for i, finalizer in enumerate(meta.get("finalizers") or []):
-        for message in names.is_qualified_name(finalizer):
-            causes.append(errors.invalid_value(f"metadata.finalizers[{i}]", finalizer, message))
-    return causes
-
-
 def _short_json(obj: Obj) -> str:
     import json
 
@@ -158,43 +147,30 @@ def _check_namespace(req: Request, meta: Obj) -> None:
     meta["namespace"] = req.namespace
 
 
-def _name_causes(req: Request, meta: Obj) -> list[dict[str, Any]]:
-    info = req.info
-    causes: list[dict[str, Any]] = []
-    name = meta.get("name", "")
-    if not isinstance(name, str) or not name:
-        return [errors.required("metadata.name", "name or generateName is required")]
-    for message in names.validate_name(info.group, info.resource, name):
-        causes.append(errors.invalid_value("metadata.name", name, message))
-    return causes
-
-
 def prepare_create(req: Request, body: Any, hooks: Hooks = Hooks()) -> Obj:
+    info = req.info
     obj = check_type(req, body)
     meta = obj["metadata"]
     _check_namespace(req, meta)
-    if not meta.get("name") and meta.get("generateName"):
-        prefix = str(meta["generateName"])
-        bad = names.validate_name(req.info.group, req.info.resource, prefix, prefix=True)
-        if bad:
-            raise errors.invalid(
-                req.info.group,
-                req.info.kind,
-                "",
-                [errors.invalid_value("metadata.generateName", prefix, m) for m in bad],
-            )
-        meta["name"] = names.generate_name(prefix)
-    causes = _name_causes(req, meta) + validate_object_meta(meta)
+    if not meta.get("name") and isinstance(meta.get("generateName"), str) and meta["generateName"]:
+        meta["name"] = names.generate_name(meta["generateName"])
+    causes = validation.validate_object_meta(
+        meta, info.group, info.resource, namespaced=info.namespaced, builtin=info.builtin
+    )
     if causes:
-        raise errors.invalid(req.info.group, req.info.kind, str(meta.get("name") or ""), causes)
+        raise errors.invalid(info.group, info.kind, str(meta.get("name") or ""), causes)
     for field in (*_SERVER_OWNED, "resourceVersion", "selfLink"):
         meta.pop(field, None)
     meta["uid"] = str(uuid.uuid4())
     meta["creationTimestamp"] = rfc3339(req.now)
     meta["generation"] = 1
-    if req.info.status_subresource and req.info.resource != "namespaces":
+    if info.status_subresource:
         obj.pop("status", None)
+    if not info.builtin:
+        req.warnings.extend(validation.finalizer_warnings(meta.get("finalizers")))
     for hook in hooks.prepare:
+        obj = hook(req, None, obj)
+    for hook in hooks.finish:
         obj = hook(req, None, obj)
     return obj
 
@@ -236,6 +212,9 @@ def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) ->
     _check_namespace(req, meta)
     check_resource_version(req, old, meta)
     old_meta = old["metadata"]
+    if not meta.get("resourceVersion"):
+        # Built-in kinds allow unconditional updates.
+        meta["resourceVersion"] = old_meta.get("resourceVersion")
     if meta.get("uid") and meta["uid"] != old_meta.get("uid"):
         raise errors.conflict(
             info.group,
@@ -251,6 +230,8 @@ def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) ->
             result["status"] = new["status"]
         else:
             result.pop("status", None)
+        if "managedFields" in meta:
+            result["metadata"]["managedFields"] = meta["managedFields"]
         new = result
         meta = new["metadata"]
     else:
@@ -264,39 +245,23 @@ def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) ->
                 new["status"] = old["status"]
             else:
                 new.pop("status", None)
-        if old_meta.get("deletionTimestamp"):
+        causes = validation.validate_object_meta_update(meta, old_meta)
+        if causes:
+            raise errors.invalid(info.group, info.kind, req.name, causes)
+        if not info.builtin:
             added = [f for f in meta.get("finalizers") or [] if f not in (old_meta.get("finalizers") or [])]
-            if added:
-                raise errors.invalid(
-                    info.group,
-                    info.kind,
-                    req.name,
-                    [
-                        errors.forbidden_field(
-                            "metadata.finalizers",
-                            "no new finalizers can be added if the object is being deleted, found new "
-                            f"finalizers []string{{{', '.join(_go_quote(f) for f in added)}}}",
-                        )
-                    ],
-                )
+            req.warnings.extend(validation.finalizer_warnings(added))
     for hook in hooks.prepare:
         new = hook(req, old, new)
     meta = new["metadata"]
-    causes = validate_object_meta(meta)
-    if causes:
-        raise errors.invalid(info.group, info.kind, req.name, causes)
     if req.subresource != "status" and _spec_part(info, new) != _spec_part(info, old):
         meta["generation"] = int(old_meta.get("generation") or 0) + 1
     meta.pop("selfLink", None)
-    if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+    for hook in hooks.finish:
+        new = hook(req, old, new)
+    if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
         return None
     return new
-
-
-def _go_quote(s: str) -> str:
-    import json
-
-    return json.dumps(s)
 
 
 def check_preconditions(req: Request, old: Obj, options: Obj) -> None:

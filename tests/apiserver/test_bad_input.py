@@ -169,6 +169,9 @@ async def test_unknown_resource_is_404(kube) -> None:
     assert status == 404
 
 
-async def test_bad_field_validation_value_is_400(kube) -> None:
-    status, _ = await raw_request(kube, "POST", CM, dumps(configmap("a")), fieldValidation="Loud")
-    assert status == 400
+async def test_bad_field_validation_value_is_422(kube, apiserver) -> None:
+    before = apiserver.store.revision
+    status, doc = await raw_request(kube, "POST", CM, dumps(configmap("a")), fieldValidation="Loud")
+    assert (status, doc["reason"]) == (422, "Invalid")
+    assert doc["details"]["causes"][0]["field"] == "fieldValidation"
+    assert apiserver.store.revision == before
