@@ -22,7 +22,7 @@ _parser: CELParser | None = None
 
 
 def rewrite_composition_reads(expression: str) -> str:
-    if "composition" not in expression:
+    if "composition" not in expression or ("labels" not in expression and "annotations" not in expression):
         return expression
     global _parser
     if _parser is None:
