@@ -1,7 +1,7 @@
 """Eno's resource logic: pure functions from data to data, no I/O.
 
 - `resource`: parse a synthesized manifest into a frozen Resource (identity, annotations, groups, checks).
-- `loading`: parse a synthesis's slices, with the `--resource-filter`.
+- `loading`, `cache`: parse a synthesis's slices (with the `--resource-filter`); index loaded syntheses.
 - `overridepath`, `mutation`, `overrides`, `ownership`: the override grammar, mutation and evaluation.
 - `snapshot`: the desired object for one reconcile (overrides applied, cascading flags, metadata stripped).
 - `readiness`: readiness checks and ready times.
@@ -14,11 +14,11 @@
 
 How the reconciler strings them together (spec reconciliation.md §2-§3):
 
-    loaded = load_synthesis(slices, engine, CompositionMetadata.from_composition(comp), resource_filter=f)
-    tree = build_tree(loaded.resources)                   # once per synthesis UUID
-    to_enqueue = tree.update_state(manifest_ref, state)   # for every slice status seen by the informer
-    resource, visible = tree.get(ref)                     # per work item; skip when not visible
-    snap = snapshot(resource, CompositionMetadata.from_composition(comp), current)
+    cache = SynthesisCache(engine, resource_filter)       # one per process
+    cache.fill(meta, uuid, live_slices)                   # once per synthesis UUID; meta: CompositionMetadata
+    loaded, requests = cache.visit(meta, uuid, slices)    # for every slice event; enqueue `requests`
+    resource, visible = cache.get(uuid, ref)              # per work item; skip when not visible
+    snap = snapshot(resource, meta, current)
     ready = evaluate_checks(resource.readiness_checks, current, now)   # unless the slot already has `ready`
     ... write snap.obj (SSA, replace, merge patch or Patch ops; `snap.orphan` guards deletion) ...
     failing_open = should_fail_open(snap, resource, flag)
