@@ -74,3 +74,19 @@ def test_every_engine_implements_the_protocol(engine_name: str) -> None:
 def test_non_string_expression_is_a_cel_error() -> None:
     with pytest.raises(CelError):
         default_engine().compile(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("engine_name", available_engines())
+def test_a_failing_lazy_variable_is_a_cel_error(engine_name: str) -> None:
+    def broken() -> bool:
+        raise RuntimeError("managed fields unreadable")
+
+    program = engine_named(engine_name).compile("pathManagedByEno")
+    with pytest.raises(CelError, match="managed fields unreadable"):
+        program.evaluate({"self": {}, "pathManagedByEno": broken})
+
+
+@pytest.mark.parametrize("engine_name", available_engines())
+def test_a_value_that_is_not_json_is_a_cel_error(engine_name: str) -> None:
+    with pytest.raises(CelError):
+        engine_named(engine_name).compile("self.a").evaluate({"self": {"a": object()}})
