@@ -624,3 +624,115 @@ def map_type(schema: Schema | None) -> str:
         return "granular"
     kind = schema.get("x-kubernetes-map-type") or "granular"
     return "atomic" if kind == "atomic" else "granular"
+
+
+# --- structural-schema checks (for CRD creation) ---
+
+_UNSUPPORTED_KEYWORDS = {
+    "$ref": "$ref is not supported",
+    "definitions": "definitions are not supported",
+    "dependencies": "dependencies are not supported",
+    "patternProperties": "patternProperties is not supported",
+    "additionalItems": "additionalItems is not supported",
+    "id": "id is not supported",
+    "$schema": "$schema is not supported",
+    "uniqueItems": "uniqueItems cannot be set to true since the runtime complexity becomes quadratic",
+}
+
+
+class _StructuralChecker:
+    def __init__(self) -> None:
+        self.causes: list[dict[str, Any]] = []
+
+    def check(self, s: Any, path: str, where: str) -> None:
+        """`where` says what the node is: root, property, item, additional."""
+        if not isinstance(s, Mapping):
+            return
+        for key, message in _UNSUPPORTED_KEYWORDS.items():
+            if key in s and not (key == "uniqueItems" and s[key] is not True):
+                self.causes.append(errors.forbidden_field(f"{path}.{key}", message))
+        preserve = s.get("x-kubernetes-preserve-unknown-fields")
+        if preserve is False:
+            self.causes.append(
+                errors.invalid_value(
+                    f"{path}.x-kubernetes-preserve-unknown-fields", False, "must be true or undefined"
+                )
+            )
+        int_or_string = s.get("x-kubernetes-int-or-string") is True
+        kind = s.get("type") or ""
+        if int_or_string and kind:
+            self.causes.append(
+                errors.invalid_value(
+                    f"{path}.type", kind, "must be empty if x-kubernetes-int-or-string is true"
+                )
+            )
+        elif not kind and not int_or_string and preserve is not True:
+            detail = {
+                "root": "must not be empty at the root",
+                "item": "must not be empty for specified array items",
+            }.get(where, "must not be empty for specified object fields")
+            self.causes.append(errors.required(f"{path}.type", detail))
+        if where == "root" and kind and kind != "object":
+            self.causes.append(errors.invalid_value(f"{path}.type", kind, "must be object at the root"))
+        if s.get("x-kubernetes-embedded-resource") is True and kind and kind != "object":
+            self.causes.append(
+                errors.invalid_value(
+                    f"{path}.type", kind, "must be object if x-kubernetes-embedded-resource is true"
+                )
+            )
+        props = s.get("properties")
+        extra = s.get("additionalProperties")
+        if isinstance(props, Mapping) and props and extra is not None and extra is not False:
+            self.causes.append(
+                errors.forbidden_field(
+                    f"{path}.additionalProperties", "additionalProperties and properties are mutual exclusive"
+                )
+            )
+        if kind == "array" and not isinstance(s.get("items"), Mapping):
+            self.causes.append(errors.required(f"{path}.items", "must be specified"))
+        if where == "root" and isinstance(props, Mapping) and "metadata" in props:
+            self._root_metadata(props["metadata"], f"{path}.properties[metadata]")
+        if "default" in s and s["default"] is not None:
+            self._default(s, path)
+        if isinstance(props, Mapping):
+            for name, prop in props.items():
+                if where == "root" and name == "metadata":
+                    continue
+                self.check(prop, f"{path}.properties[{name}]", "property")
+        if isinstance(extra, Mapping):
+            self.check(extra, f"{path}.additionalProperties", "additional")
+        items = s.get("items")
+        if isinstance(items, Mapping):
+            self.check(items, f"{path}.items", "item")
+
+    def _root_metadata(self, meta: Any, path: str) -> None:
+        if not isinstance(meta, Mapping):
+            return
+        allowed = {"type", "properties", "description"}
+        props = meta.get("properties") or {}
+        extra_keys = set(meta) - allowed
+        bad_props = set(props) - {"name", "generateName"} if isinstance(props, Mapping) else set()
+        if extra_keys or bad_props or (meta.get("type") not in (None, "object")):
+            self.causes.append(
+                errors.forbidden_field(
+                    path,
+                    "must not specify anything other than name and generateName, but metadata is implicitly "
+                    "specified",
+                )
+            )
+
+    def _default(self, s: Mapping[str, Any], path: str) -> None:
+        # kube validates a default against its own node's schema, naming it by its place in the CRD.
+        probe = _Validator()
+        probe.validate(s["default"], s, f"{path}.default")
+        self.causes.extend(probe.causes)
+
+
+def structural_errors(schema: Any, path: str) -> list[dict[str, Any]]:
+    """Causes for what kube's CRD validation rejects in a schema that is not structural (missing types,
+    properties with additionalProperties, arrays without items, metadata beyond name/generateName,
+    unsupported keywords, defaults that do not validate). `path` locates the schema in the CRD, e.g.
+    `spec.versions[0].schema.openAPIV3Schema`."""
+    checker = _StructuralChecker()
+    checker.check(schema, path, "root")
+    return checker.causes

@@ -484,3 +484,131 @@ def test_prune_is_idempotent_and_reports_what_it_drops(data: dict[str, Any]) -> 
     assert prune(once, SCHEMA) == once
     assert unknown_fields(once, SCHEMA) == []
     assert (unknown_fields(data, SCHEMA) == []) or once != data
+
+
+# --- structural schema checks ---
+
+ROOT = "spec.versions[0].schema.openAPIV3Schema"
+
+
+@pytest.mark.parametrize(
+    ("given_schema", "expected"),
+    [
+        pytest.param(SCHEMA, [], id="structural"),
+        pytest.param(
+            {"type": "object", "properties": {"spec": {"properties": {}}}},
+            [f"{ROOT}.properties[spec].type: Required value: must not be empty for specified object fields"],
+            id="missing-type",
+        ),
+        pytest.param(
+            {"properties": {}}, [f"{ROOT}.type: Required value: must not be empty at the root"], id="root"
+        ),
+        pytest.param(
+            {"type": "string"},
+            [f'{ROOT}.type: Invalid value: "string": must be object at the root'],
+            id="root-type",
+        ),
+        pytest.param(
+            {"type": "object", "properties": {"l": {"type": "array"}}},
+            [f"{ROOT}.properties[l].items: Required value: must be specified"],
+            id="array-without-items",
+        ),
+        pytest.param(
+            {"type": "object", "properties": {"l": {"type": "array", "items": {}}}},
+            [f"{ROOT}.properties[l].items.type: Required value: must not be empty for specified array items"],
+            id="item-type",
+        ),
+        pytest.param(
+            {
+                "type": "object",
+                "properties": {
+                    "m": {
+                        "type": "object",
+                        "properties": {"a": {"type": "string"}},
+                        "additionalProperties": {"type": "string"},
+                    }
+                },
+            },
+            [
+                f"{ROOT}.properties[m].additionalProperties: Forbidden: "
+                "additionalProperties and properties are mutual exclusive"
+            ],
+            id="properties-and-additional",
+        ),
+        pytest.param(
+            {"type": "object", "properties": {"p": {"type": "string", "x-kubernetes-int-or-string": True}}},
+            [
+                f'{ROOT}.properties[p].type: Invalid value: "string": '
+                "must be empty if x-kubernetes-int-or-string is true"
+            ],
+            id="int-or-string-with-type",
+        ),
+        pytest.param(
+            {
+                "type": "object",
+                "properties": {"p": {"type": "object", "x-kubernetes-preserve-unknown-fields": False}},
+            },
+            [
+                f"{ROOT}.properties[p].x-kubernetes-preserve-unknown-fields: Invalid value: false: "
+                "must be true or undefined"
+            ],
+            id="preserve-false",
+        ),
+        pytest.param(
+            {
+                "type": "object",
+                "properties": {"metadata": {"type": "object", "properties": {"labels": {"type": "object"}}}},
+            },
+            [
+                f"{ROOT}.properties[metadata]: Forbidden: must not specify anything other than name and "
+                "generateName, "
+                "but metadata is implicitly specified"
+            ],
+            id="metadata",
+        ),
+        pytest.param(
+            {
+                "type": "object",
+                "properties": {
+                    "metadata": {
+                        "type": "object",
+                        "properties": {"name": {"type": "string", "maxLength": 10}},
+                    }
+                },
+            },
+            [],
+            id="metadata-name-ok",
+        ),
+        pytest.param(
+            {"type": "object", "properties": {"r": {"$ref": "#/x"}}},
+            [
+                f"{ROOT}.properties[r].$ref: Forbidden: $ref is not supported",
+                f"{ROOT}.properties[r].type: Required value: must not be empty for specified object fields",
+            ],
+            id="ref",
+        ),
+        pytest.param(
+            {"type": "object", "properties": {"n": {"type": "integer", "default": "x"}}},
+            [
+                f'{ROOT}.properties[n].default: Invalid value: "string": '
+                f'{ROOT}.properties[n].default in body must be of type integer: "string"'
+            ],
+            id="bad-default",
+        ),
+        pytest.param(
+            {
+                "type": "object",
+                "properties": {
+                    "free": {"x-kubernetes-preserve-unknown-fields": True},
+                    "ios": {"x-kubernetes-int-or-string": True},
+                },
+            },
+            [],
+            id="untyped-allowed",
+        ),
+    ],
+)
+def test_structural_errors(given_schema: dict[str, Any], expected: list[str]) -> None:
+    from eno.apiserver.schema import structural_errors
+
+    assert messages(structural_errors(given_schema, ROOT)) == expected
