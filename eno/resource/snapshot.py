@@ -8,6 +8,7 @@ annotation and label whose key starts with `eno.azure.io/` is removed (and the m
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Mapping
 from typing import Any
@@ -25,7 +26,9 @@ from eno.resource.resource import Resource
 @attrs.frozen
 class Snapshot:
     resource: Resource
-    obj: dict[str, Any]  # what is sent to the API server (for a Patch: the Patch document)
+    obj: dict[
+        str, Any
+    ]  # what is sent to the API server (a Patch: the Patch document); the caller's to modify
     disable: bool = False  # eno.azure.io/disable-reconciliation
     disable_updates: bool = False
     replace: bool = False
@@ -105,7 +108,9 @@ def snapshot(
             )
     return Snapshot(
         resource=resource,
-        obj=strip_eno_metadata(obj),
+        # A private copy: callers set resourceVersion etc. on it, and it shares subtrees with the cached
+        # manifest until then (overrides are copy-on-write).
+        obj=copy.deepcopy(strip_eno_metadata(obj)),
         disable=value(c.ANNOTATION_DISABLE_RECONCILIATION) == "true",
         disable_updates=value(c.ANNOTATION_DISABLE_UPDATES) == "true",
         replace=value(c.ANNOTATION_REPLACE) == "true",

@@ -565,3 +565,11 @@ PREFLIGHT = [
 @pytest.mark.parametrize(("obj", "problems"), [p[1:] for p in PREFLIGHT], ids=[p[0] for p in PREFLIGHT])
 def test_preflight(engine: Engine, obj: dict[str, Any], problems: list[str]) -> None:
     assert [f"{e.resource}: {e.field}" for e in preflight(obj, engine, 2)] == problems
+
+
+def test_snapshot_object_is_the_callers_to_modify(engine: Engine) -> None:
+    r = parse(engine, cm(data={"a": "1"}))
+    snap = snapshot(r, CompositionMetadata(), None)
+    snap.obj["metadata"]["resourceVersion"] = "7"
+    snap.obj["data"]["a"] = "changed"
+    assert r.manifest == cm(data={"a": "1"})
