@@ -246,6 +246,9 @@ class ApiServer:
         elif len(parts) == 3 and parts[0] == "apis":
             doc = discovery.api_resource_list(self.registry, parts[1], parts[2])
         elif parts and parts[0] == "openapi":
+            if parts[1:] == ["v2"] and not _accepts_json(request.headers.get("Accept", "")):
+                # kubectl asks v2 for protobuf only, and falls back quietly on 406.
+                raise errors.not_acceptable(["application/json"])
             doc = self._openapi(parts[1:], request)
         if doc is None:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
@@ -267,6 +270,13 @@ def _error_response(err: errors.ApiError) -> web.Response:
     if retry:
         response.headers["Retry-After"] = str(retry)
     return response
+
+
+def _accepts_json(accept: str) -> bool:
+    if not accept:
+        return True
+    types = {r.type for r in negotiation.parse_media_ranges(accept)}
+    return bool(types & {"application/json", "*/*", "application/*"})
 
 
 def _uid() -> str:
