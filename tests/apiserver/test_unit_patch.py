@@ -240,3 +240,52 @@ def test_root_test_op() -> None:
 )
 def test_json_equal(a: Any, b: Any, equal: bool) -> None:
     assert json_equal(a, b) is equal
+
+
+def _pointer(parts: list[str]) -> str:
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _json_diff(a: Any, b: Any, path: list[str]) -> list[dict[str, Any]]:
+    """A JSON patch turning a into b (objects member by member, anything else replaced whole)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        ops: list[dict[str, Any]] = []
+        for key in sorted(a.keys() - b.keys()):
+            ops.append({"op": "remove", "path": _pointer([*path, key])})
+        for key in sorted(b.keys()):
+            if key not in a:
+                ops.append({"op": "add", "path": _pointer([*path, key]), "value": b[key]})
+            elif not json_equal(a[key], b[key]):
+                ops.extend(_json_diff(a[key], b[key], [*path, key]))
+        return ops
+    return [{"op": "replace", "path": _pointer(path), "value": b}]
+
+
+_keys = st.text(alphabet="ab/~-", max_size=3)
+_objects_with_odd_keys = st.dictionaries(
+    _keys,
+    st.recursive(
+        _scalars, lambda c: st.dictionaries(_keys, c, max_size=3) | st.lists(c, max_size=2), max_leaves=6
+    ),
+    max_size=4,
+)
+
+
+@given(_objects_with_odd_keys, _objects_with_odd_keys)
+def test_json_patch_diff_round_trip(a: dict[str, Any], b: dict[str, Any]) -> None:
+    ops = _json_diff(a, b, [])
+    assert apply_json_patch(a, ops) == b
+
+
+@given(_objects_with_odd_keys)
+def test_json_patch_test_of_every_member_passes(a: dict[str, Any]) -> None:
+    ops = [{"op": "test", "path": _pointer([k]), "value": v} for k, v in a.items()]
+    assert apply_json_patch(a, ops) == a
+
+
+@given(_objects_with_odd_keys, st.lists(st.integers(), min_size=1, max_size=5), st.integers(0, 5))
+def test_json_patch_list_insert_matches_python(a: dict[str, Any], items: list[int], index: int) -> None:
+    index = min(index, len(items))
+    doc = {**a, "l": items}
+    result = apply_json_patch(doc, [{"op": "add", "path": f"/l/{index}", "value": "new"}])
+    assert result["l"] == [*items[:index], "new", *items[index:]]
