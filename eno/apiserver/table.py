@@ -2,8 +2,8 @@
 
 - Custom resources: Name, then the CRD version's additionalPrinterColumns (JSONPath, typed cells, `date`
   columns as ages); a CRD without columns gets Name + Age, as apiextensions-apiserver defaults them.
-- Built-ins: the columns of kube's printers for the kinds we serve (printers.py: pods, deployments, ...
-  any other kind gets kube's default convertor (Name, Created At).
+- Built-ins: the columns of kube's printers for the kinds we serve (printers.py); any other kind gets
+  kube's default convertor (Name, Created At).
 - Ages are kubectl's `duration.HumanDuration` (`5s`, `3m2s`, `5h`, `2d3h`, `2y`).
 """
 
