@@ -63,6 +63,8 @@ def apply_path(obj: Any, path: PathExpr, value: Any) -> MutationResult:
         return MutationResult(_apply(obj, path.segments, 0, value), MutationStatus.ACTIVE)
     except _PathError as err:
         return MutationResult(obj, err.status, err.message)
+    except RecursionError:
+        return MutationResult(obj, MutationStatus.PATH_TYPE_MISMATCH, "path nested too deeply")
 
 
 def _describe(segments: tuple[Segment, ...], upto: int) -> str:
@@ -165,7 +167,10 @@ def _type_name(node: Any) -> str:
 
 def read_path(obj: Any, path: PathExpr) -> list[Any]:
     """Every value `path` names in `obj`, in document order (several for wildcards and matchers)."""
-    return list(_read(obj, path.segments, 0))
+    try:
+        return list(_read(obj, path.segments, 0))
+    except RecursionError:
+        return []
 
 
 def _read(node: Any, segments: tuple[Segment, ...], i: int) -> Iterator[Any]:

@@ -8,7 +8,6 @@ annotation and label whose key starts with `eno.azure.io/` is removed (and the m
 
 from __future__ import annotations
 
-import copy
 import datetime
 from collections.abc import Mapping
 from typing import Any
@@ -110,7 +109,7 @@ def snapshot(
         resource=resource,
         # A private copy: callers set resourceVersion etc. on it, and it shares subtrees with the cached
         # manifest until then (overrides are copy-on-write).
-        obj=copy.deepcopy(strip_eno_metadata(obj)),
+        obj=_clone(strip_eno_metadata(obj)),
         disable=value(c.ANNOTATION_DISABLE_RECONCILIATION) == "true",
         disable_updates=value(c.ANNOTATION_DISABLE_UPDATES) == "true",
         replace=value(c.ANNOTATION_REPLACE) == "true",
@@ -121,6 +120,21 @@ def snapshot(
         outcomes=applied.outcomes,
         errors=tuple(errors),
     )
+
+
+def _clone(obj: dict[str, Any]) -> dict[str, Any]:
+    def clone(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clone(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clone(v) for v in value]
+        return value
+
+    try:
+        copied: dict[str, Any] = clone(obj)
+    except RecursionError:
+        return obj  # absurdly deep: share rather than fail the snapshot
+    return copied
 
 
 def _orphaned(resource: Resource, obj: dict[str, Any], strategy: str) -> bool:

@@ -405,3 +405,10 @@ def test_remove_then_read_finds_nothing(obj_and_path: tuple[dict[str, Any], Path
     result = apply_path(obj, path, None)
     assert result.status == ACTIVE
     assert read_path(result.obj, path) == []
+
+
+def test_absurdly_deep_paths_are_an_error_not_a_crash() -> None:
+    path = parse_path("self" + ".a" * 5000)
+    result = apply_path({}, path, 1)
+    assert result.status == MutationStatus.PATH_TYPE_MISMATCH and result.obj == {}
+    assert read_path({}, path) == []

@@ -573,3 +573,9 @@ def test_snapshot_object_is_the_callers_to_modify(engine: Engine) -> None:
     snap.obj["metadata"]["resourceVersion"] = "7"
     snap.obj["data"]["a"] = "changed"
     assert r.manifest == cm(data={"a": "1"})
+
+
+def test_deep_override_does_not_crash_the_snapshot(engine: Engine) -> None:
+    deep = json.dumps([{"path": "self" + ".a" * 3000, "value": 1}])
+    snap = snapshot(parse(engine, cm({"eno.azure.io/overrides": deep})), CompositionMetadata(), None)
+    assert [o.status.value for o in snap.outcomes] == ["PathTypeMismatch"]
