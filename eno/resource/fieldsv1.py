@@ -28,7 +28,7 @@ def parse_fields_v1(fields: Any) -> FieldSet | None:
     members: set[FieldPath] = set()
     try:
         _walk(fields, (), members)
-    except _Unparseable:
+    except (_Unparseable, RecursionError):
         return None
     return frozenset(members)
 

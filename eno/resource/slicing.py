@@ -29,8 +29,10 @@ Identity = tuple[str, str, str, str]  # (group, kind, namespace, name)
 
 @attrs.frozen
 class SlicingResult:
-    slices: tuple[ResourceSlice, ...]  # to create, in order (named by generateName)
-    errors: tuple[ResourceError, ...]  # previous manifests that could not be read (no tombstone for them)
+    slices: tuple[ResourceSlice, ...]  # to create, in order (named by generateName); none when `failed`
+    errors: tuple[ResourceError, ...]  # previous manifests that could not be read (no tombstone for them),
+    # or outputs that cannot be encoded as JSON
+    failed: bool = False  # an output could not be encoded: write nothing
 
 
 def encode_manifest(obj: Any) -> str:
@@ -64,9 +66,16 @@ def slice_outputs(
 ) -> SlicingResult:
     """The slices for `outputs`, with tombstones for what `previous` (the current synthesis's slices, in
     order) had and the outputs no longer have. Never raises."""
-    manifests = [Manifest(manifest=encode_manifest(out), deleted=False) for out in outputs]
-    wanted = {identity(out) for out in outputs}
+    manifests: list[Manifest] = []
     errors: list[ResourceError] = []
+    for index, out in enumerate(outputs):
+        try:
+            manifests.append(Manifest(manifest=encode_manifest(out), deleted=False))
+        except (TypeError, ValueError, RecursionError) as err:
+            errors.append(ResourceError(f"items[{index}]", "manifest", f"cannot be encoded as JSON: {err}"))
+    if errors:
+        return SlicingResult((), tuple(errors), failed=True)
+    wanted = {identity(out) for out in outputs}
     for prev in previous:
         statuses = prev.status.resources
         slice_deleting = bool(prev.metadata.get("deletionTimestamp"))

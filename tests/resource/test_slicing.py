@@ -232,3 +232,11 @@ def test_packing_keeps_order_and_bounds(lengths: list[int], limit: int) -> None:
         assert sum(sizes[:-1]) < limit, "only the last manifest of a slice may cross the limit"
     for s in slices[:-1]:
         assert sum(len(m.manifest.encode()) for m in s.spec.resources) >= limit, "slices are filled up"
+
+
+def test_unencodable_output_fails_the_slicing() -> None:
+    result = slice_outputs(
+        COMP, [], [obj(), {"apiVersion": "v1", "kind": "K", "metadata": {"name": b"bytes"}}]
+    )
+    assert result.failed and result.slices == ()
+    assert [e.resource for e in result.errors] == ["items[1]"]
