@@ -69,6 +69,9 @@ def slice_outputs(
     manifests: list[Manifest] = []
     errors: list[ResourceError] = []
     for index, out in enumerate(outputs):
+        if not isinstance(out, Mapping):
+            errors.append(ResourceError(f"items[{index}]", "manifest", "an output must be a JSON object"))
+            continue
         try:
             manifests.append(Manifest(manifest=encode_manifest(out), deleted=False))
         except (TypeError, ValueError, RecursionError) as err:

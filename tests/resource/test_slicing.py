@@ -239,4 +239,4 @@ def test_unencodable_output_fails_the_slicing() -> None:
         COMP, [], [obj(), {"apiVersion": "v1", "kind": "K", "metadata": {"name": b"bytes"}}]
     )
     assert result.failed and result.slices == ()
-    assert [e.resource for e in result.errors] == ["items[1]"]
+    assert [e.resource for e in result.errors] == ["items[1]", "items[2]"]
