@@ -123,8 +123,8 @@ class _Pruner:
             out: dict[str, Any] = {}
             for key, value in x.items():
                 child = _child_path(path, key)
-                if resource and key in _RESOURCE_FIELDS and self._is_resource_field(key, value):
-                    out[key] = self.object_meta(value, child) if key == "metadata" else value
+                if resource and key in _RESOURCE_FIELDS:
+                    out[key] = self.resource_field(key, value, child)
                 elif key in props:
                     out[key] = self.prune(value, props[key], child)
                 elif isinstance(extra, Mapping):
@@ -151,8 +151,8 @@ class _Pruner:
             out: dict[str, Any] = {}
             for key, value in x.items():
                 child = _child_path(path, key)
-                if resource and key in _RESOURCE_FIELDS and self._is_resource_field(key, value):
-                    out[key] = self.object_meta(value, child) if key == "metadata" else value
+                if resource and key in _RESOURCE_FIELDS:
+                    out[key] = self.resource_field(key, value, child)
                 elif key in props:
                     out[key] = self.prune(value, props[key], child)
                 elif isinstance(extra, Mapping):
@@ -166,10 +166,12 @@ class _Pruner:
             return [self.skip_prune(v, item_schema, _index_path(path, i)) for i, v in enumerate(x)]
         return x
 
-    @staticmethod
-    def _is_resource_field(key: str, value: Any) -> bool:
-        # kube only exempts well-typed values; anything else falls through to ordinary pruning.
-        return isinstance(value, Mapping) if key == "metadata" else isinstance(value, str)
+    def resource_field(self, key: str, value: Any, path: str) -> Any:
+        """apiVersion/kind/metadata of a resource are never pruned by the schema; metadata goes through
+        ObjectMeta instead (kube round-trips it through the typed struct, dropping unknown fields)."""
+        if key == "metadata" and isinstance(value, Mapping):
+            return self.object_meta(value, path)
+        return copy.deepcopy(value)
 
     def object_meta(self, meta: Mapping[str, Any], path: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -257,8 +259,7 @@ def _default(x: Any, s: Schema | None) -> None:
             elif isinstance(extra, Mapping):
                 if _is_non_nullable_null(value, extra) and _has_default(extra):
                     x[key] = copy.deepcopy(extra["default"])
-                else:
-                    _default(value, extra)
+                _default(x[key], extra)
     elif isinstance(x, list):
         items = s.get("items")
         if not isinstance(items, Mapping):
@@ -266,8 +267,7 @@ def _default(x: Any, s: Schema | None) -> None:
         for i, value in enumerate(x):
             if _is_non_nullable_null(value, items) and _has_default(items):
                 x[i] = copy.deepcopy(items["default"])
-            else:
-                _default(value, items)
+            _default(x[i], items)  # defaults inside a default apply too
 
 
 def apply_defaults(obj: Mapping[str, Any], schema: Schema | None) -> dict[str, Any]:

@@ -249,6 +249,23 @@ def test_additional_properties_defaults() -> None:
     assert apply_defaults({"m": {"k": {}}}, schema) == {"m": {"k": {"x": 1}}}
 
 
+def test_defaults_inside_a_defaulted_list_item() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "l": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "default": {},
+                    "properties": {"x": {"type": "integer", "default": 1}},
+                },
+            }
+        },
+    }
+    assert apply_defaults({"l": [None, {"x": 2}]}, schema) == {"l": [{"x": 1}, {"x": 2}]}
+
+
 def test_default_is_copied() -> None:
     schema = {"type": "object", "properties": {"a": {"type": "object", "default": {"l": [1]}}}}
     first = apply_defaults({}, schema)
