@@ -235,8 +235,7 @@ def test_packing_keeps_order_and_bounds(lengths: list[int], limit: int) -> None:
 
 
 def test_unencodable_output_fails_the_slicing() -> None:
-    result = slice_outputs(
-        COMP, [], [obj(), {"apiVersion": "v1", "kind": "K", "metadata": {"name": b"bytes"}}]
-    )
+    bad: Any = [obj(), {"apiVersion": "v1", "kind": "K", "metadata": {"name": b"bytes"}}, "not-an-object"]
+    result = slice_outputs(COMP, [], bad)
     assert result.failed and result.slices == ()
     assert [e.resource for e in result.errors] == ["items[1]", "items[2]"]
