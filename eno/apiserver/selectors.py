@@ -547,3 +547,46 @@ _EXTRA_FIELD_LABELS: dict[tuple[str, str], tuple[str, ...]] = {
 
 def supported_field_labels(group: str, resource: str) -> tuple[str, ...]:
     return ("metadata.name", "metadata.namespace", *_EXTRA_FIELD_LABELS.get((group, resource), ()))
+
+
+def selectable_field_labels(selectable_fields: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """A CRD version's `selectableFields` ([{jsonPath: ".spec.color"}]) as field labels ("spec.color")."""
+    labels = []
+    for field in selectable_fields:
+        path = str(field.get("jsonPath") or "").lstrip(".")
+        if path:
+            labels.append(path)
+    return tuple(labels)
+
+
+def check_field_labels(
+    selector: FieldSelector,
+    group: str,
+    resource: str,
+    *,
+    builtin: bool = True,
+    namespaced: bool = True,
+    selectable: Iterable[str] = (),
+) -> None:
+    """Raise the 400 kube-apiserver answers for a field label the resource cannot select on.
+
+    Kinds with their own field-label conversion (pods, events, namespaces, secrets, replicasets, ...) and
+    custom resources say `field label not supported: X`; the other built-ins use kube's default conversion,
+    `"X" is not a known field selector: only "metadata.name", "metadata.namespace"`. Custom resources
+    accept metadata.namespace only when namespaced, plus their CRD's selectableFields."""
+    if builtin:
+        allowed = set(supported_field_labels(group, resource))
+        has_conversion = (group, resource) in _EXTRA_FIELD_LABELS
+    else:
+        allowed = {"metadata.name", *selectable}
+        if namespaced:
+            allowed.add("metadata.namespace")
+        has_conversion = True
+    for requirement in selector.requirements:
+        if requirement.field in allowed:
+            continue
+        if has_conversion:
+            raise errors.bad_request(f"field label not supported: {requirement.field}")
+        raise errors.bad_request(
+            f'"{requirement.field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+        )

@@ -212,3 +212,66 @@ def test_field_selector_exact_value() -> None:
     sel = parse_field_selector("metadata.namespace!=x,metadata.name=n")
     assert sel.exact_value("metadata.name") == "n"
     assert sel.exact_value("metadata.namespace") is None
+
+
+@pytest.mark.parametrize(
+    ("selector", "kwargs", "message"),
+    [
+        pytest.param(
+            "spec.x=1",
+            {"group": "", "resource": "configmaps"},
+            '"spec.x" is not a known field selector: only "metadata.name", "metadata.namespace"',
+            id="default-conversion",
+        ),
+        pytest.param(
+            "spec.x=1",
+            {"group": "", "resource": "pods"},
+            "field label not supported: spec.x",
+            id="pod-conversion",
+        ),
+        pytest.param(
+            "spec.x=1",
+            {"group": "example.com", "resource": "widgets", "builtin": False},
+            "field label not supported: spec.x",
+            id="custom-resource",
+        ),
+        pytest.param(
+            "metadata.namespace=a",
+            {"group": "example.com", "resource": "gadgets", "builtin": False, "namespaced": False},
+            "field label not supported: metadata.namespace",
+            id="cluster-custom-resource-namespace",
+        ),
+        pytest.param(
+            "spec.color=red",
+            {"group": "example.com", "resource": "widgets", "builtin": False, "selectable": ("spec.color",)},
+            None,
+            id="selectable-field",
+        ),
+        pytest.param(
+            "spec.nodeName=n,status.phase=Running", {"group": "", "resource": "pods"}, None, id="pod-fields"
+        ),
+        pytest.param(
+            "metadata.namespace=a", {"group": "apps", "resource": "deployments"}, None, id="namespace"
+        ),
+    ],
+)
+def test_check_field_labels(selector: str, kwargs: dict[str, Any], message: str | None) -> None:
+    from eno.apiserver.selectors import check_field_labels
+
+    sel = parse_field_selector(selector)
+    if message is None:
+        check_field_labels(sel, **kwargs)
+        return
+    with pytest.raises(ApiError) as info:
+        check_field_labels(sel, **kwargs)
+    assert info.value.code == 400
+    assert info.value.message == message
+
+
+def test_selectable_field_labels() -> None:
+    from eno.apiserver.selectors import selectable_field_labels
+
+    assert selectable_field_labels([{"jsonPath": ".spec.color"}, {"jsonPath": ".status.phase"}]) == (
+        "spec.color",
+        "status.phase",
+    )
