@@ -13,6 +13,8 @@ import functools
 import importlib
 import inspect
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 REF_PREFIX = "#/components/schemas/"
@@ -96,11 +98,40 @@ def _description(prop: Any) -> str:
     return text.replace("# noqa: E501", "").strip()
 
 
+@functools.cache
+def _module_source(module_name: str) -> str:
+    """A generated model's source text, read once (inspect.getsource per class is far slower)."""
+    module = sys.modules.get(module_name)
+    path = getattr(module, "__file__", None)
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+@functools.cache
+def _model_info(model_name: str) -> tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]] | None:
+    """(fields as (json name, client type, description), required json names) of a generated model."""
+    models = importlib.import_module("kubernetes_asyncio.client.models")
+    cls = getattr(models, model_name, None)
+    if cls is None:
+        return None
+    fields = []
+    for attr, type_name in cls.openapi_types.items():
+        json_name = cls.attribute_map[attr]
+        description = _description(getattr(cls, attr, None)) or _FALLBACK_DESCRIPTIONS.get(json_name, "")
+        fields.append((json_name, type_name, description))
+    source = _module_source(cls.__module__)
+    required = sorted({cls.attribute_map[a] for a in _REQUIRED_RE.findall(source) if a in cls.attribute_map})
+    return tuple(fields), tuple(required)
+
+
 class _Builder:
     def __init__(self, package: str, version: str) -> None:
         self.package = package
         self.version = version
-        self.models = importlib.import_module("kubernetes_asyncio.client.models")
         self.schemas: dict[str, dict[str, Any]] = {}
 
     def definition_name(self, model_name: str, in_meta: bool = False) -> str:
@@ -126,17 +157,16 @@ class _Builder:
         in_meta = name.startswith(META_PACKAGE)
         if name in self.schemas:
             return name
-        cls = getattr(self.models, model_name, None)
-        if cls is None:
+        info = _model_info(model_name)
+        if info is None:
             self.schemas[name] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
             return name
+        fields, required = info
         schema: dict[str, Any] = {"type": "object"}
         self.schemas[name] = schema  # registered before recursing: models refer to themselves
         properties: dict[str, Any] = {}
-        for attr, type_name in cls.openapi_types.items():
-            json_name = cls.attribute_map[attr]
+        for json_name, type_name, description in fields:
             prop = self.type_schema(type_name, in_meta)
-            description = _description(getattr(cls, attr, None)) or _FALLBACK_DESCRIPTIONS.get(json_name, "")
             if "$ref" in prop:
                 # OpenAPI v3 forbids siblings of $ref; kube wraps it in allOf to keep the description.
                 prop = {"allOf": [prop]}
@@ -144,13 +174,8 @@ class _Builder:
                 prop["description"] = description
             properties[json_name] = prop
         schema["properties"] = properties
-        try:
-            source = inspect.getsource(cls)
-        except (OSError, TypeError):
-            source = ""
-        required = [cls.attribute_map[a] for a in _REQUIRED_RE.findall(source) if a in cls.attribute_map]
         if required:
-            schema["required"] = sorted(set(required))
+            schema["required"] = list(required)
         return name
 
 
@@ -159,7 +184,7 @@ def builtin_schemas(group: str, version: str, kind: str) -> tuple[str, dict[str,
     """(definition name of the kind, every definition it needs), or None if the client has no model."""
     model_name = _MODEL_NAMES.get((group, version, kind), f"{version.capitalize()}{kind}")
     builder = _Builder(group_package(group), version)
-    if getattr(builder.models, model_name, None) is None:
+    if _model_info(model_name) is None:
         return None
     root = builder.model(model_name)
     return root, builder.schemas
