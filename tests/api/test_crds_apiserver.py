@@ -279,8 +279,6 @@ async def test_cel_validations_are_enforced(
 
 
 @pytest.mark.kubectl
-# Until the embedded server renders a CRD's additionalPrinterColumns in its Table responses.
-@pytest.mark.xfail(reason="server-side printer columns for CRDs not rendered yet", strict=False)
 async def test_kubectl_get_compositions_prints_enos_columns(
     kube: client.ApiClient, apiserver: ApiServer, tmp_path: Path
 ) -> None:
@@ -293,23 +291,38 @@ async def test_kubectl_get_compositions_prints_enos_columns(
     await api.replace_namespaced_custom_object_status(
         GROUP, VERSION, NS, "compositions", "web-1", {**created, "status": status}
     )
+    out = await kubectl(tmp_path, "get", "compositions", "-n", NS)
+    header, *rows = out.splitlines()
+    assert header.split() == ["NAME", "SYNTHESIZER", "AGE", "STATUS", "ERROR"]
+    assert len(rows) == 1
+    cells = rows[0].split()
+    assert cells[0:2] == ["web-1", "web"]
+    assert cells[2] != "<none>"  # AGE comes from .status.currentSynthesis.synthesized
+    assert cells[-2:] == ["NotReady", "boom"]
+
+
+@pytest.mark.kubectl
+async def test_kubectl_get_synthesizers_prints_the_image(
+    kube: client.ApiClient, apiserver: ApiServer, tmp_path: Path
+) -> None:
+    await install_crds(kube)
+    await create(kube, "synthesizers", SYNTHESIZER)
+    header, *rows = (await kubectl(tmp_path, "get", "synthesizers")).splitlines()
+    assert header.split() == ["NAME", "IMAGE"]
+    assert [r.split() for r in rows] == [["web", "example.com/web-synth:v1"]]
+
+
+async def kubectl(tmp_path: Path, *args: str) -> str:
+    """Run the real kubectl against the test's server (the apiserver fixture wrote tmp_path/kubeconfig)."""
     proc = await asyncio.create_subprocess_exec(
         str(KUBECTL),
         "--kubeconfig",
         str(tmp_path / "kubeconfig"),
-        "get",
-        "compositions",
-        "-n",
-        NS,
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "HOME": str(tmp_path)},
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, err.decode()
-    header, *rows = out.decode().splitlines()
-    assert header.split() == ["NAME", "SYNTHESIZER", "AGE", "STATUS", "ERROR"]
-    assert len(rows) == 1
-    cells = rows[0].split()
-    assert cells[0:2] == ["web-1", "web"]
-    assert cells[-2:] == ["NotReady", "boom"]
+    return out.decode()
