@@ -19,30 +19,50 @@ import attrs
 
 from eno.api.v1.resourceslice import ResourceState
 from eno.resource.errors import ResourceError, Severity
-from eno.resource.identity import ManifestRef, Ref
+from eno.resource.identity import GroupVersionKind, ManifestRef, Ref
 from eno.resource.resource import Resource
+
+ObjectKey = tuple[GroupVersionKind, str, str]  # what an API call touches: GVK (a Patch's target), ns, name
+
+
+@attrs.define(eq=False)
+class _Group:
+    members: list[_Node] = attrs.field(factory=list)
+    unreleased: int = 0  # members not yet ready (deleted, while deleting)
+    previous: _Group | None = None
+    following: _Group | None = None
+    by_object: dict[ObjectKey, list[_Node]] = attrs.field(factory=dict)
 
 
 @attrs.define(eq=False)
 class _Node:
     resource: Resource
-    group: int | None
-    pending: set[Ref] = attrs.field(factory=set)  # refs this node still waits for
-    dependents: dict[Ref, _Node] = attrs.field(factory=dict)  # nodes that wait for this one
+    group: _Group | None
+    crd: _Node | None = None  # the CRD this custom resource waits for, until it is released
+    crd_dependents: list[_Node] = attrs.field(factory=list)
+    released: bool = False
     state: ResourceState | None = None
     seen: bool = False
+
+    @property
+    def object_key(self) -> ObjectKey:
+        return self.resource.gvk, self.resource.ref.namespace, self.resource.ref.name
+
+    def pending(self) -> bool:
+        previous = self.group.previous if self.group else None
+        return (previous is not None and previous.unreleased > 0) or self.crd is not None
+
+    def dependents(self) -> list[_Node]:
+        following = self.group.following if self.group else None
+        return (following.members if following else []) + self.crd_dependents
 
     def backtracks(self) -> bool:
         # Hidden once a later item for the same object (e.g. a delete-Patch in the next group) is unblocked,
         # so the two never undo each other.
-        own = self.resource
-        return any(
-            not dep.pending
-            and dep.resource.gvk == own.gvk
-            and dep.resource.ref.namespace == own.ref.namespace
-            and dep.resource.ref.name == own.ref.name
-            for dep in self.dependents.values()
-        )
+        following = self.group.following if self.group else None
+        same = following.by_object.get(self.object_key, []) if following else []
+        same = same + [d for d in self.crd_dependents if d.object_key == self.object_key]
+        return any(not dependent.pending() for dependent in same)
 
 
 def _same_state(a: ResourceState, b: ResourceState) -> bool:
@@ -75,16 +95,19 @@ class Tree:
         node = self._by_ref.get(ref)
         if node is None:
             return None
-        return node.resource, not node.pending and not node.backtracks()
+        return node.resource, not node.pending() and not node.backtracks()
 
     def state(self, ref: Ref) -> ResourceState | None:
         node = self._by_ref.get(ref)
         return node.state if node else None
 
     def update_state(self, manifest_ref: ManifestRef, state: ResourceState) -> list[Ref]:
-        """Record the slice status of the manifest at `manifest_ref`; return the refs to enqueue (in order,
-        possibly repeated): the resource itself when its state changed or was first seen, and every
-        dependent it released."""
+        """Record the slice status of the manifest at `manifest_ref`; return the refs to enqueue: the
+        resource itself when its state changed or was first seen, and every dependent it unblocked.
+
+        Eno enqueued a dependent on every release of a resource it waits for; we enqueue it once, when the
+        last one is released (the other passes found it invisible and did nothing).
+        """
         node = self._by_manifest.get(manifest_ref)
         if node is None:
             return []
@@ -93,72 +116,84 @@ class Tree:
         if (not node.seen and last is None) or (last is not None and not _same_state(last, state)):
             enqueue.append(node.resource.ref)
         node.seen = True
-        if node.resource.composition_deleted:
-            released = state.deleted and (last is None or not last.deleted)
-        else:
-            released = state.ready is not None and (last is None or last.ready is None)
-        if released:
-            for dependent in node.dependents.values():
-                dependent.pending.discard(node.resource.ref)
-                enqueue.append(dependent.resource.ref)
+        released = state.deleted if node.resource.composition_deleted else state.ready is not None
+        if released and not node.released:
+            node.released = True
+            unblocked: list[_Node] = []
+            if node.group is not None:
+                node.group.unreleased -= 1
+                if node.group.unreleased == 0 and node.group.following is not None:
+                    unblocked += node.group.following.members
+            for dependent in node.crd_dependents:
+                dependent.crd = None
+                unblocked.append(dependent)
+            enqueue += [d.resource.ref for d in unblocked if not d.pending()]
         return enqueue
 
     def describe(self) -> dict[str, dict[str, list[str]]]:
-        """{ref: {dependencies, dependents}} as sorted strings, for tests and debugging."""
-        return {
-            str(ref): {
-                "dependencies": sorted(str(r) for r in node.pending),
-                "dependents": sorted(str(r) for r in node.dependents),
+        """{ref: {dependencies, dependents}} as sorted strings, for tests and debugging; dependencies are the
+        resources still waited for."""
+        out = {}
+        for ref, node in sorted(self._by_ref.items()):
+            previous = node.group.previous if node.group else None
+            waits = [m.resource.ref for m in previous.members if not m.released] if previous else []
+            if node.crd is not None:
+                waits.append(node.crd.resource.ref)
+            out[str(ref)] = {
+                "dependencies": sorted({str(r) for r in waits}),
+                "dependents": sorted({str(d.resource.ref) for d in node.dependents()}),
             }
-            for ref, node in sorted(self._by_ref.items())
-        }
+        return out
 
 
 def build_tree(resources: Iterable[Resource]) -> Tree:
     """Index one synthesis. Among duplicate refs the greater manifest hash wins (the later one on a tie)."""
-    nodes: dict[Ref, _Node] = {}
+    winners: dict[Ref, Resource] = {}
     for resource in resources:
-        existing = nodes.get(resource.ref)
-        if existing is None or resource.manifest_hash >= existing.resource.manifest_hash:  # rare: duplicates
-            nodes[resource.ref] = _Node(resource, _group_of(resource))
+        existing = winners.get(resource.ref)
+        if existing is None or resource.manifest_hash >= existing.manifest_hash:  # rare: duplicates
+            winners[resource.ref] = resource
 
-    groups: dict[int, list[_Node]] = {}
+    groups: dict[int, _Group] = {}
+    nodes: dict[Ref, _Node] = {}
     crds: dict[tuple[str, str], _Node] = {}
-    for node in nodes.values():
-        if node.group is None:
+    for ref, resource in winners.items():
+        number = _group_of(resource)
+        group = groups.setdefault(number, _Group()) if number is not None else None
+        node = _Node(resource, group)
+        nodes[ref] = node
+        if group is None:
             continue
-        groups.setdefault(node.group, []).append(node)
-        if node.resource.defined_group_kind is not None:
-            crds[node.resource.defined_group_kind] = node  # the last CRD for a group/kind wins
-    ordered = sorted(groups)
+        group.members.append(node)
+        group.unreleased += 1
+        group.by_object.setdefault(node.object_key, []).append(node)
+        if resource.defined_group_kind is not None:
+            crds[resource.defined_group_kind] = node  # the last CRD for a group/kind wins
+    ordered = [groups[number] for number in sorted(groups)]
     for previous, following in itertools.pairwise(ordered):
-        for blocker in groups[previous]:
-            for waiter in groups[following]:
-                _link(blocker, waiter)
+        previous.following, following.previous = following, previous
 
     diagnostics: list[ResourceError] = []
+    numbers = {id(group): number for number, group in groups.items()}
     for node in nodes.values():
         crd = crds.get(node.resource.group_kind)
         if node.group is None or crd is None or node.resource.composition_deleted or crd is node:
             continue
-        _link(crd, node)
-        if crd.group is not None and crd.group > node.group:
-            diagnostics.append(_cycle(node, crd))
+        node.crd = crd
+        crd.crd_dependents.append(node)
+        assert crd.group is not None
+        if numbers[id(crd.group)] > numbers[id(node.group)]:
+            diagnostics.append(_cycle(node, crd, numbers[id(node.group)], numbers[id(crd.group)]))
     return Tree(nodes, tuple(diagnostics))
 
 
-def _link(blocker: _Node, waiter: _Node) -> None:
-    waiter.pending.add(blocker.resource.ref)
-    blocker.dependents[waiter.resource.ref] = waiter
-
-
-def _cycle(cr: _Node, crd: _Node) -> ResourceError:
+def _cycle(cr: _Node, crd: _Node, cr_group: int, crd_group: int) -> ResourceError:
     # Eno builds the same links; we add the diagnosis: the CRD waits for the CR's readiness group (directly
     # or through the groups in between) and the CR waits for the CRD, so neither ever proceeds.
     return ResourceError(
         str(cr.resource.ref),
         'metadata.annotations["eno.azure.io/readiness-group"]',
-        f"readiness group {cr.group} waits for its CRD {crd.resource.ref} in the later readiness group "
-        f"{crd.group}, which waits for this one: neither can become ready",
+        f"readiness group {cr_group} waits for its CRD {crd.resource.ref} in the later readiness group "
+        f"{crd_group}, which waits for this one: neither can become ready",
         Severity.ERROR,
     )
