@@ -172,6 +172,7 @@ def test_builtin_schemas_explainable() -> None:
     assert "selector" in spec["required"]
     assert spec["properties"]["replicas"]["type"] == "integer"
     assert deployment["properties"]["spec"]["description"]
+    assert deployment["description"] == "Deployment enables declarative updates for Pods and ReplicaSets."
     # every $ref resolves
     text = str(doc)
     refs = {part.split("'")[0] for part in text.split("#/components/schemas/")[1:]}
