@@ -64,44 +64,73 @@ _FALLBACK_DESCRIPTIONS = {
 }
 # Type descriptions, which the generated client does not carry (kube's, for the kinds we serve).
 _TYPE_DESCRIPTIONS = {
-    "Pod": "Pod is a collection of containers that can run on a host. This resource is created by clients and "
-    "scheduled onto hosts.",
+    "Pod": (
+        "Pod is a collection of containers that can run on a host. This resource is created by clients "
+        "and scheduled onto hosts."
+    ),
     "ConfigMap": "ConfigMap holds configuration data for pods to consume.",
-    "Secret": "Secret holds secret data of a certain type. The total bytes of the values in the Data field must "
-    "be less than MaxSecretSize bytes.",
+    "Secret": (
+        "Secret holds secret data of a certain type. The total bytes of the values in the Data field must"
+        " be less than MaxSecretSize bytes."
+    ),
     "Namespace": "Namespace provides a scope for Names. Use of multiple namespaces is optional.",
-    "ServiceAccount": "ServiceAccount binds together: * a name, understood by users, and perhaps by peripheral "
-    "systems, for an identity * a principal that can be authenticated and authorized * a set of secrets",
-    "Service": "Service is a named abstraction of software service (for example, mysql) consisting of local port "
-    "(for example 3306) that the proxy listens on, and the selector that determines which pods will answer "
-    "requests sent through the proxy.",
-    "Event": "Event is a report of an event somewhere in the cluster. Events have a limited retention time and "
-    "triggers and messages may evolve with time. Events should be treated as informative, best-effort, "
-    "supplemental data.",
+    "ServiceAccount": (
+        "ServiceAccount binds together: * a name, understood by users, and perhaps by peripheral systems,"
+        " for an identity * a principal that can be authenticated and authorized * a set of secrets"
+    ),
+    "Service": (
+        "Service is a named abstraction of software service (for example, mysql) consisting of local port"
+        " (for example 3306) that the proxy listens on, and the selector that determines which pods will "
+        "answer requests sent through the proxy."
+    ),
+    "Event": (
+        "Event is a report of an event somewhere in the cluster. Events have a limited retention time and"
+        " triggers and messages may evolve with time. Events should be treated as informative, best-"
+        "effort, supplemental data."
+    ),
     "Lease": "Lease defines a lease concept.",
     "Deployment": "Deployment enables declarative updates for Pods and ReplicaSets.",
-    "StatefulSet": "StatefulSet represents a set of pods with consistent identities. Identities are defined as: "
-    "- Network: A single stable DNS and hostname. - Storage: As many VolumeClaims as requested. The "
-    "StatefulSet guarantees that a given network identity will always map to the same storage identity.",
+    "StatefulSet": (
+        "StatefulSet represents a set of pods with consistent identities. Identities are defined as: - "
+        "Network: A single stable DNS and hostname. - Storage: As many VolumeClaims as requested. The "
+        "StatefulSet guarantees that a given network identity will always map to the same storage "
+        "identity."
+    ),
     "DaemonSet": "DaemonSet represents the configuration of a daemon set.",
-    "PodDisruptionBudget": "PodDisruptionBudget is an object to define the max disruption that can be caused to "
-    "a collection of pods",
-    "Role": "Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a "
-    "RoleBinding.",
-    "ClusterRole": "ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a "
-    "unit by a RoleBinding or ClusterRoleBinding.",
-    "RoleBinding": "RoleBinding references a role, but does not contain it. It can reference a Role in the same "
-    "namespace or a ClusterRole in the global namespace. It adds who information via Subjects and namespace "
-    "information by which namespace it exists in. RoleBindings in a given namespace only have effect in that "
-    "namespace.",
-    "ClusterRoleBinding": "ClusterRoleBinding references a ClusterRole, but not contain it. It can reference a "
-    "ClusterRole in the global namespace, and adds who information via Subject.",
-    "CustomResourceDefinition": "CustomResourceDefinition represents a resource that should be exposed on the "
-    "API server. Its name MUST be in the format <.spec.name>.<.spec.group>.",
-    "ObjectMeta": "ObjectMeta is metadata that all persisted resources must have, which includes all objects "
-    "users must create.",
-    "ListMeta": "ListMeta describes metadata that synthetic resources must have, including lists and various "
-    "status objects. A resource may have only one of {ObjectMeta, ListMeta}.",
+    "PodDisruptionBudget": (
+        "PodDisruptionBudget is an object to define the max disruption that can be caused to a collection"
+        " of pods"
+    ),
+    "Role": (
+        "Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a "
+        "RoleBinding."
+    ),
+    "ClusterRole": (
+        "ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit"
+        " by a RoleBinding or ClusterRoleBinding."
+    ),
+    "RoleBinding": (
+        "RoleBinding references a role, but does not contain it. It can reference a Role in the same "
+        "namespace or a ClusterRole in the global namespace. It adds who information via Subjects and "
+        "namespace information by which namespace it exists in. RoleBindings in a given namespace only "
+        "have effect in that namespace."
+    ),
+    "ClusterRoleBinding": (
+        "ClusterRoleBinding references a ClusterRole, but not contain it. It can reference a ClusterRole "
+        "in the global namespace, and adds who information via Subject."
+    ),
+    "CustomResourceDefinition": (
+        "CustomResourceDefinition represents a resource that should be exposed on the API server. Its "
+        "name MUST be in the format <.spec.name>.<.spec.group>."
+    ),
+    "ObjectMeta": (
+        "ObjectMeta is metadata that all persisted resources must have, which includes all objects users "
+        "must create."
+    ),
+    "ListMeta": (
+        "ListMeta describes metadata that synthetic resources must have, including lists and various "
+        "status objects. A resource may have only one of {ObjectMeta, ListMeta}."
+    ),
     "Status": "Status is a return value for calls that don't return other objects.",
     "DeleteOptions": "DeleteOptions may be provided when deleting an API object.",
 }
