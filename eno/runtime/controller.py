@@ -24,7 +24,7 @@ from prometheus_client import CollectorRegistry
 from eno.runtime.clock import Clock
 from eno.runtime.errors import Conflict
 from eno.runtime.handler import EventHandler
-from eno.runtime.metrics import ControllerMetrics, controller_metrics
+from eno.runtime.metrics import ControllerSeries, controller_metrics
 from eno.runtime.objectmeta import Object
 from eno.runtime.predicates import Predicate
 from eno.runtime.ratelimiter import RateLimiter
@@ -108,10 +108,9 @@ class Controller:
         self._runs = 0
         self.log_name = log_name or name
         self._log = log.bind(controller=self.log_name)
-        self._metrics: ControllerMetrics | None = None
+        self._metrics: ControllerSeries | None = None
         if registry is not None:
-            self._metrics = controller_metrics(registry)
-            self._metrics.register_controller(name)
+            self._metrics = controller_metrics(registry).register_controller(name)
 
     def _new_queue(self) -> WorkQueue[Request]:
         return WorkQueue(
@@ -168,7 +167,7 @@ class Controller:
                 for obj in source.list():
                     watch_handler.on_add(obj)
         if self._metrics:
-            self._metrics.max_concurrent_reconciles.labels(self.name).set(self.max_concurrent_reconciles)
+            self._metrics.max_concurrent_reconciles.set(self.max_concurrent_reconciles)
         self._log.info("controller_started", workers=self.max_concurrent_reconciles)
         workers = [asyncio.create_task(self._worker()) for _ in range(self.max_concurrent_reconciles)]
         try:
@@ -206,7 +205,7 @@ class Controller:
         started = time.monotonic()
         metrics = self._metrics
         if metrics:
-            metrics.active_workers.labels(self.name).inc()
+            metrics.active_workers.inc()
         try:
             with structlog.contextvars.bound_contextvars(controller=self.log_name, reconcileID=reconcile_id):
                 result = await self.reconciler.reconcile(request)
@@ -215,16 +214,16 @@ class Controller:
         except Exception as err:
             self._on_error(request, err, reconcile_id)
             if metrics:
-                metrics.reconcile_errors.labels(self.name).inc()
-                metrics.reconcile_total.labels(self.name, "error").inc()
+                metrics.errors.inc()
+                metrics.results["error"].inc()
         else:
             outcome = self._on_result(request, result)
             if metrics:
-                metrics.reconcile_total.labels(self.name, outcome).inc()
+                metrics.results[outcome].inc()
         finally:
             if metrics:
-                metrics.active_workers.labels(self.name).dec()
-                metrics.reconcile_time.labels(self.name).observe(time.monotonic() - started)
+                metrics.active_workers.dec()
+                metrics.time.observe(time.monotonic() - started)
 
     def _on_error(self, request: Request, err: Exception, reconcile_id: str) -> None:
         fields = {
@@ -236,7 +235,7 @@ class Controller:
         if isinstance(err, TerminalError):
             self.queue.forget(request)
             if self._metrics:
-                self._metrics.terminal_reconcile_errors.labels(self.name).inc()
+                self._metrics.terminal_errors.inc()
             self._log.error("reconciler_terminal_error", **fields, exc_info=err)
             return
         self.queue.add_rate_limited(request)

@@ -10,6 +10,7 @@ import weakref
 from collections.abc import Callable
 from typing import Protocol
 
+import attrs
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 # client-go / controller-runtime: prometheus.ExponentialBuckets(10e-9, 10, 12)
@@ -76,7 +77,7 @@ class WorkqueueMetrics:
         # Queues are weakly held: a dropped queue stops contributing to the scrape-time gauges.
         self._queues: dict[str, weakref.WeakSet[QueueTimings]] = {}
 
-    def register_queue(self, name: str, queue: QueueTimings) -> None:
+    def register_queue(self, name: str, queue: QueueTimings) -> QueueSeries:
         first = name not in self._queues
         queues = self._queues.setdefault(name, weakref.WeakSet())
         queues.add(queue)
@@ -88,9 +89,25 @@ class WorkqueueMetrics:
             self.longest_running_processor.labels(name, name).set_function(
                 _max_of(queues, lambda q: q.longest_running_processor_seconds())
             )
-            self.depth.labels(name, name, "").set(0)
-            self.adds.labels(name, name)
-            self.retries.labels(name, name)
+        # Label lookups cost more than the updates: a queue keeps its children.
+        return QueueSeries(
+            adds=self.adds.labels(name, name),
+            depth=self.depth.labels(name, name, ""),
+            queue_duration=self.queue_duration.labels(name, name),
+            work_duration=self.work_duration.labels(name, name),
+            retries=self.retries.labels(name, name),
+        )
+
+
+@attrs.frozen
+class QueueSeries:
+    """One queue's labelled series."""
+
+    adds: Counter
+    depth: Gauge
+    queue_duration: Histogram
+    work_duration: Histogram
+    retries: Counter
 
 
 def _sum_of(queues: weakref.WeakSet[QueueTimings], f: Callable[[QueueTimings], float]) -> Callable[[], float]:
@@ -149,14 +166,32 @@ class ControllerMetrics:
             registry=registry,
         )
 
-    def register_controller(self, name: str) -> None:
+    def register_controller(self, name: str) -> ControllerSeries:
         # controller-runtime initialises every series to zero so dashboards see them before the first event.
-        for result in ("success", "error", "requeue", "requeue_after"):
-            self.reconcile_total.labels(name, result)
-        self.reconcile_errors.labels(name)
-        self.terminal_reconcile_errors.labels(name)
         self.reconcile_panics.labels(name)
-        self.active_workers.labels(name)
+        return ControllerSeries(
+            results={r: self.reconcile_total.labels(name, r) for r in RESULTS},
+            errors=self.reconcile_errors.labels(name),
+            terminal_errors=self.terminal_reconcile_errors.labels(name),
+            time=self.reconcile_time.labels(name),
+            max_concurrent_reconciles=self.max_concurrent_reconciles.labels(name),
+            active_workers=self.active_workers.labels(name),
+        )
+
+
+RESULTS = ("success", "error", "requeue", "requeue_after")
+
+
+@attrs.frozen
+class ControllerSeries:
+    """One controller's labelled series."""
+
+    results: dict[str, Counter]
+    errors: Counter
+    terminal_errors: Counter
+    time: Histogram
+    max_concurrent_reconciles: Gauge
+    active_workers: Gauge
 
 
 class LeaderElectionMetrics:

@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 from prometheus_client import CollectorRegistry
 
 from eno.runtime.clock import Clock, MonotonicClock, TimerHandle
-from eno.runtime.metrics import WorkqueueMetrics, workqueue_metrics
+from eno.runtime.metrics import QueueSeries, workqueue_metrics
 from eno.runtime.ratelimiter import RateLimiter, default_controller_rate_limiter
 
 T = TypeVar("T", bound=Hashable)
@@ -66,10 +66,9 @@ class WorkQueue(Generic[T]):
         # Metrics bookkeeping: when each queued item was added and each processing item was handed out.
         self._added_at: dict[T, float] = {}
         self._started_at: dict[T, float] = {}
-        self._metrics: WorkqueueMetrics | None = None
+        self._metrics: QueueSeries | None = None
         if registry is not None and name:
-            self._metrics = workqueue_metrics(registry)
-            self._metrics.register_queue(name, self)
+            self._metrics = workqueue_metrics(registry).register_queue(name, self)
 
     # -- the basic queue -------------------------------------------------------------------------------
 
@@ -77,7 +76,7 @@ class WorkQueue(Generic[T]):
         if self._shutting_down or item in self._dirty:
             return
         if self._metrics:
-            self._metrics.adds.labels(self.name, self.name).inc()
+            self._metrics.adds.inc()
         self._dirty.add(item)
         if item in self._processing:
             return
@@ -87,7 +86,7 @@ class WorkQueue(Generic[T]):
         self._queue.append(item)
         self._added_at.setdefault(item, self._clock.now())
         if self._metrics:
-            self._metrics.depth.labels(self.name, self.name, "").inc()
+            self._metrics.depth.inc()
         self._wake_getter()
 
     def _wake_getter(self) -> None:
@@ -106,10 +105,10 @@ class WorkQueue(Generic[T]):
         item = self._queue.popleft()
         now = self._clock.now()
         if self._metrics:
-            self._metrics.depth.labels(self.name, self.name, "").dec()
+            self._metrics.depth.dec()
             added = self._added_at.get(item)
             if added is not None:
-                self._metrics.queue_duration.labels(self.name, self.name).observe(max(0.0, now - added))
+                self._metrics.queue_duration.observe(max(0.0, now - added))
         self._added_at.pop(item, None)
         self._started_at[item] = now
         self._processing.add(item)
@@ -140,9 +139,7 @@ class WorkQueue(Generic[T]):
         self._processing.discard(item)
         started = self._started_at.pop(item, None)
         if self._metrics and started is not None:
-            self._metrics.work_duration.labels(self.name, self.name).observe(
-                max(0.0, self._clock.now() - started)
-            )
+            self._metrics.work_duration.observe(max(0.0, self._clock.now() - started))
         if item in self._dirty:
             self._push(item)
         if not self._processing:
@@ -199,7 +196,7 @@ class WorkQueue(Generic[T]):
         if self._shutting_down:
             return
         if self._metrics:
-            self._metrics.retries.labels(self.name, self.name).inc()
+            self._metrics.retries.inc()
         if delay <= 0:
             self.add(item)
             return
