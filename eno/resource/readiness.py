@@ -97,3 +97,21 @@ def _parse_time(value: Any) -> datetime.datetime | None:
         return parse_time(value)
     except ValueError:
         return None
+
+
+def not_ready_reason(checks: Sequence[ReadinessCheck], current: Mapping[str, Any] | None) -> str:
+    """A one-line diagnosis for logs: the unmet checks, then the object's `status.conditions` as
+    `Type=Status (Reason: message)`. Log it when it changes (spec §4)."""
+    unmet = ", ".join(unsatisfied(checks, current)) or "none"
+    status = current.get("status") if current is not None else None
+    conditions = status.get("conditions") if isinstance(status, Mapping) else None
+    summaries = []
+    for condition in conditions if isinstance(conditions, list) else []:
+        if not isinstance(condition, Mapping):
+            continue
+        text = f"{condition.get('type', '')}={condition.get('status', '')}"
+        reason, message = condition.get("reason"), condition.get("message")
+        if reason or message:
+            text += f" ({reason or ''}{': ' if reason and message else ''}{message or ''})"
+        summaries.append(text)
+    return f"unmet checks: {unmet}" + (f"; conditions: {', '.join(summaries)}" if summaries else "")

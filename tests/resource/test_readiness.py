@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from eno.cel.engine import Engine, default_engine
-from eno.resource.readiness import ReadinessCheck, ReadyTime, evaluate_check, evaluate_checks, unsatisfied
+from eno.resource.readiness import (
+    ReadinessCheck,
+    ReadyTime,
+    evaluate_check,
+    evaluate_checks,
+    not_ready_reason,
+    unsatisfied,
+)
 
 NOW = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
 EARLY = datetime.datetime(2026, 1, 1, 15, 0, 0, tzinfo=datetime.UTC)
@@ -197,3 +204,27 @@ def test_readiness_sees_an_empty_composition(engine: Engine) -> None:
 def test_evaluation_error_is_reported_not_raised(engine: Engine) -> None:
     result = evaluate_check(check(engine, "self.a.b"), {"a": 1}, NOW)
     assert result.ready is None and result.error
+
+
+def test_not_ready_reason(engine: Engine) -> None:
+    current = {
+        "status": {
+            "conditions": [
+                {
+                    "type": "Available",
+                    "status": "False",
+                    "reason": "MinimumReplicasUnavailable",
+                    "message": "m",
+                },
+                {"type": "Progressing", "status": "True"},
+                "junk",
+            ]
+        }
+    }
+    available = check(
+        engine, "self.status.conditions.filter(c, c.type == 'Available' && c.status == 'True')", ""
+    )
+    assert not_ready_reason([available], current) == (
+        "unmet checks: default; conditions: Available=False (MinimumReplicasUnavailable: m), Progressing=True"
+    )
+    assert not_ready_reason([], None) == "unmet checks: none"
