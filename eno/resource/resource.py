@@ -20,6 +20,7 @@ import attrs
 
 from eno.api.v1 import constants as c
 from eno.api.v1.predicates import parse_go_bool, parse_go_int
+from eno.api.v1.times import parse_duration
 from eno.cel.engine import CelError, Engine
 from eno.resource.errors import ResourceError, Severity, annotation_field
 from eno.resource.identity import GroupVersionKind, ManifestRef, Ref, parse_group_version
@@ -243,10 +244,36 @@ def _parse_annotations(
                 error(key, f"invalid CEL: {err.message}; readiness check {name!r} ignored")
                 continue
             checks.append(ReadinessCheck(name, value, program))
+        elif key in c.CASCADING_ANNOTATIONS:
+            problem = _cascading_value_problem(key, value)
+            if problem:
+                error(key, problem, Severity.WARNING)
         elif key not in KNOWN_ANNOTATIONS:
             error(key, "unknown eno.azure.io annotation; ignored", Severity.WARNING)
     parsed["readiness_checks"] = tuple(sorted(checks, key=lambda check: check.name))
     return parsed
+
+
+_FLAG_VALUES = ("true", "false", "")
+_STRATEGIES = (c.DELETION_STRATEGY_ORPHAN, c.DELETION_STRATEGY_FOREGROUND, "")
+
+
+def _cascading_value_problem(key: str, value: str) -> str | None:
+    """Why a cascading value as synthesized will not do what it seems to (read again after overrides)."""
+    if key == c.ANNOTATION_RECONCILE_INTERVAL:
+        if value:
+            try:
+                parse_duration(value)
+            except ValueError:
+                return f"invalid duration {value!r}; ignored"
+        return None
+    if key == c.ANNOTATION_DELETION_STRATEGY:
+        if value.lower() not in _STRATEGIES:
+            return f"unknown deletion strategy {value!r}; only orphan and foreground have an effect"
+        return None
+    if value not in _FLAG_VALUES:
+        return f'{value!r} is not "true": the flag stays off (only the exact string "true" enables it)'
+    return None
 
 
 def _check_name(key: str) -> str:

@@ -271,6 +271,14 @@ ANNOTATION_ERRORS = [
         Severity.WARNING,
     ),
     ("reserved-deletion-group", {"eno.azure.io/deletion-group": "60"}, "deletion-group", Severity.WARNING),
+    ("flag-not-exactly-true", {"eno.azure.io/replace": "True"}, "replace", Severity.WARNING),
+    (
+        "bad-interval",
+        {"eno.azure.io/reconcile-interval": "5 minutes"},
+        "reconcile-interval",
+        Severity.WARNING,
+    ),
+    ("unknown-strategy", {"eno.azure.io/deletion-strategy": "keep"}, "deletion-strategy", Severity.WARNING),
 ]
 
 
