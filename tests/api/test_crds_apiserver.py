@@ -326,3 +326,62 @@ async def kubectl(tmp_path: Path, *args: str) -> str:
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, err.decode()
     return out.decode()
+
+
+@pytest.mark.kubectl
+async def test_kubectl_explain_shows_our_descriptions(
+    kube: client.ApiClient, apiserver: ApiServer, tmp_path: Path
+) -> None:
+    await install_crds(kube)
+    out = await kubectl(tmp_path, "explain", "compositions.spec")
+    assert "KIND:       Composition" in out
+    assert "dependsOn" in out
+    assert "Compositions that must be Ready before this one is synthesized." in out
+
+
+@pytest.mark.parametrize(
+    ("plural", "body", "field"),
+    [
+        pytest.param(
+            "compositions",
+            {**COMPOSITION, "spec": {"synthesizer": {"name": "s"}, "synthesisEnv": [{"name": "x" * 101}]}},
+            "spec.synthesisEnv[0].name",
+            id="env-name-max-length-100",
+        ),
+        pytest.param(
+            "compositions",
+            {
+                **COMPOSITION,
+                "spec": {
+                    "synthesizer": {"name": "s"},
+                    "synthesisEnv": [{"name": f"E{i}"} for i in range(501)],
+                },
+            },
+            "spec.synthesisEnv",
+            id="composition-env-max-items-500",
+        ),
+        pytest.param(
+            "symphonies",
+            {**SYMPHONY, "spec": {"synthesisEnv": [{"name": f"E{i}"} for i in range(51)]}},
+            "spec.synthesisEnv",
+            id="symphony-env-max-items-50",
+        ),
+        pytest.param(
+            "compositions",
+            {
+                **COMPOSITION,
+                "spec": {"synthesizer": {"name": "s"}, "bindings": [{"key": "k", "resource": {}}]},
+            },
+            "spec.bindings[0].resource.name",
+            id="binding-name-required",
+        ),
+    ],
+)
+async def test_schema_limits_are_enforced(
+    kube: client.ApiClient, plural: str, body: dict[str, Any], field: str
+) -> None:
+    await install_crds(kube)
+    with pytest.raises(ApiException) as err:
+        await create(kube, plural, body)
+    assert err.value.status == 422
+    assert field in (err.value.body or "")

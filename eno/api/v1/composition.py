@@ -115,6 +115,7 @@ class Composition(Kind):
     plural = "compositions"
     singular = "composition"
     list_kind = "CompositionList"
+    description = "A request to run one synthesizer with particular inputs and reconcile its output."
     printer_columns = (
         PrinterColumn("Synthesizer", "string", ".spec.synthesizer.name"),
         PrinterColumn("Age", "date", ".status.currentSynthesis.synthesized"),
@@ -122,8 +123,14 @@ class Composition(Kind):
         PrinterColumn("Error", "string", ".status.simplified.error"),
     )
 
-    spec: CompositionSpec = prop("spec", Obj(CompositionSpec))
-    status: CompositionStatus = prop("status", Obj(CompositionStatus))
+    spec: CompositionSpec = prop(
+        "spec",
+        Obj(CompositionSpec),
+        doc="Which synthesizer to run, with which inputs; a change resynthesizes.",
+    )
+    status: CompositionStatus = prop(
+        "status", Obj(CompositionStatus), doc="Written by Eno: syntheses and their progress."
+    )
 
 
 __all__ = [

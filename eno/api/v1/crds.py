@@ -32,6 +32,8 @@ def crd(kind: type[Kind]) -> dict[str, Any]:
         "kind": {"type": "string"},
         **schema["properties"],
     }
+    if kind.description:
+        schema["description"] = kind.description
     version: dict[str, Any] = {
         "name": VERSION,
         "schema": {"openAPIV3Schema": schema},

@@ -40,6 +40,7 @@ class Kind(Model):
     list_kind: ClassVar[str]
     scope: ClassVar[Literal["Namespaced", "Cluster"]] = "Namespaced"
     printer_columns: ClassVar[tuple[PrinterColumn, ...]] = ()
+    description: ClassVar[str] = ""  # the CRD schema's top-level description
     # Written from the class, never stored: see to_dict.
     wire_keys: ClassVar[tuple[str, ...]] = ("apiVersion", "kind")
 

@@ -52,6 +52,9 @@ class ResourceSlice(Kind):
     plural = "resourceslices"
     singular = "resourceslice"
     list_kind = "ResourceSliceList"
+    description = "Part of a synthesis's output, written only by Eno."
 
-    spec: ResourceSliceSpec = prop("spec", Obj(ResourceSliceSpec))
-    status: ResourceSliceStatus = prop("status", Obj(ResourceSliceStatus))
+    spec: ResourceSliceSpec = prop("spec", Obj(ResourceSliceSpec), doc="Synthesized manifests, in order.")
+    status: ResourceSliceStatus = prop(
+        "status", Obj(ResourceSliceStatus), doc="Per-manifest reconciliation state."
+    )

@@ -63,6 +63,9 @@ class Symphony(Kind):
     plural = "symphonies"
     singular = "symphony"
     list_kind = "SymphonyList"
+    description = "A set of variations, each materialised as one Composition sharing bindings."
 
-    spec: SymphonySpec = prop("spec", Obj(SymphonySpec))
-    status: SymphonyStatus = prop("status", Obj(SymphonyStatus))
+    spec: SymphonySpec = prop("spec", Obj(SymphonySpec), doc="The variations and what they share.")
+    status: SymphonyStatus = prop(
+        "status", Obj(SymphonyStatus), doc="Written by Eno: the latest state across the compositions."
+    )

@@ -83,8 +83,13 @@ class Synthesizer(Kind):
     plural = "synthesizers"
     singular = "synthesizer"
     list_kind = "SynthesizerList"
+    description = (
+        "A container image that turns a composition's inputs into Kubernetes manifests (KRM function)."
+    )
     scope = "Cluster"
     printer_columns = (PrinterColumn("Image", "string", ".spec.image"),)
 
-    spec: SynthesizerSpec = prop("spec", Obj(SynthesizerSpec))
+    spec: SynthesizerSpec = prop(
+        "spec", Obj(SynthesizerSpec), doc="The synthesis image, its command and its inputs."
+    )
     status: SynthesizerStatus = prop("status", Obj(SynthesizerStatus))
