@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from eno.apiserver import jsonpath
+from eno.apiserver import errors, jsonpath
 
 if TYPE_CHECKING:
     from eno.apiserver.registry import ResourceInfo
@@ -305,3 +305,46 @@ def render_for_resource(
 ) -> dict[str, Any]:
     """The server's TableRenderer (output.TableRenderer): columns from the resource, now = wall clock."""
     return render_table(objs, columns_for(info), datetime.now(UTC), include_object, column_definitions)
+
+
+# --- CRD printer column validation (for CRD creation) ---
+
+PRINTER_COLUMN_TYPES = ("boolean", "date", "integer", "number", "string")
+PRINTER_COLUMN_FORMATS = ("byte", "date", "date-time", "double", "float", "int32", "int64", "password")
+
+
+def printer_column_errors(columns: Any, path: str) -> list[dict[str, Any]]:
+    """What kube's CRD validation says about additionalPrinterColumns (`path` is e.g.
+    `spec.versions[0].additionalPrinterColumns`)."""
+    causes: list[dict[str, Any]] = []
+    if not isinstance(columns, list):
+        return causes
+    for i, column in enumerate(columns):
+        here = f"{path}[{i}]"
+        if not isinstance(column, Mapping):
+            continue
+        if not column.get("name"):
+            causes.append(errors.required(f"{here}.name"))
+        kind = column.get("type") or ""
+        if not kind:
+            causes.append(errors.required(f"{here}.type"))
+        elif kind not in PRINTER_COLUMN_TYPES:
+            causes.append(errors.not_supported(f"{here}.type", kind, PRINTER_COLUMN_TYPES))
+        fmt = column.get("format") or ""
+        if fmt and fmt not in PRINTER_COLUMN_FORMATS:
+            causes.append(errors.not_supported(f"{here}.format", fmt, PRINTER_COLUMN_FORMATS))
+        json_path = column.get("jsonPath")
+        if json_path is None or json_path == "":
+            causes.append(errors.required(f"{here}.jsonPath"))
+        elif not str(json_path).startswith("."):
+            causes.append(
+                errors.invalid_value(
+                    f"{here}.jsonPath", json_path, "must be a simple json path starting with ."
+                )
+            )
+        else:
+            try:
+                jsonpath.parse(str(json_path))
+            except jsonpath.JSONPathError as exc:
+                causes.append(errors.invalid_value(f"{here}.jsonPath", json_path, f"invalid JSONPath: {exc}"))
+    return causes

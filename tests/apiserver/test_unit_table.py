@@ -335,3 +335,39 @@ def test_every_builtin_renders() -> None:
     for info in BUILTINS:
         table = render_for_resource(info, [{"metadata": {"name": "x"}}], "None", True)
         assert len(table["rows"][0]["cells"]) == len(table["columnDefinitions"])
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        pytest.param({"name": "Size", "type": "integer", "jsonPath": ".spec.size"}, [], id="valid"),
+        pytest.param(
+            {"name": "S", "type": "int", "jsonPath": ".spec.size"},
+            [
+                'c[0].type: Unsupported value: "int": '
+                'supported values: "boolean", "date", "integer", "number", "string"'
+            ],
+            id="type",
+        ),
+        pytest.param({"name": "S", "type": "string"}, ["c[0].jsonPath: Required value"], id="no-path"),
+        pytest.param(
+            {"name": "S", "type": "string", "jsonPath": "spec.size"},
+            ['c[0].jsonPath: Invalid value: "spec.size": must be a simple json path starting with .'],
+            id="no-leading-dot",
+        ),
+        pytest.param({"type": "string", "jsonPath": ".a"}, ["c[0].name: Required value"], id="no-name"),
+        pytest.param(
+            {"name": "S", "type": "string", "jsonPath": ".a", "format": "weird"},
+            [
+                'c[0].format: Unsupported value: "weird": supported values: "byte", "date", "date-time", '
+                '"double", "float", "int32", "int64", "password"'
+            ],
+            id="format",
+        ),
+    ],
+)
+def test_printer_column_errors(column: dict[str, Any], expected: list[str]) -> None:
+    from eno.apiserver import errors
+    from eno.apiserver.table import printer_column_errors
+
+    assert [errors.field_error_string(c) for c in printer_column_errors([column], "c")] == expected
