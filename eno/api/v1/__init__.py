@@ -3,8 +3,8 @@
 Modules: one per kind (synthesizer, composition, symphony, resourceslice), common (shared nested types),
 core (the Kubernetes core types the schema embeds), krm (ResourceList), patch (the Patch pseudo-kind),
 inputs (legacy Input), constants (every eno.azure.io key), predicates (pure helper logic), bindings (ref
-resolution, per-key inputRevisions), times (Time and
-Go duration text), model (the declarative field machinery), crds (CRDs generated from the types).
+resolution, per-key inputRevisions), times (Time and Go duration text), model (the declarative field
+machinery), crds (CRDs generated from the types).
 """
 
 from eno.api.v1.common import Binding, EnvVar, InputRevisions, ResourceBinding, Result, SynthesizerRef
