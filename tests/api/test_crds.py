@@ -82,3 +82,9 @@ def test_differences_reports_each_path() -> None:
         ".a.b: ours 1 != upstream 2",
         ".a.d: only in upstream: 3",
     ]
+
+
+def test_main_writes_every_crd(tmp_path: Path) -> None:
+    assert crds.main([str(tmp_path / "out")]) == 0
+    written = {p.name: p.read_text() for p in (tmp_path / "out").iterdir()}
+    assert written == crds.generate()
