@@ -629,3 +629,86 @@ def test_structural_errors(given_schema: dict[str, Any], expected: list[str]) ->
     from eno.apiserver.schema import structural_errors
 
     assert messages(structural_errors(given_schema, ROOT)) == expected
+
+
+# --- properties over generated schemas ---
+
+_names = st.sampled_from(["a", "b", "c", "d"])
+_leaf_schemas = st.one_of(
+    st.just({"type": "string"}),
+    st.just({"type": "integer"}),
+    st.just({"type": "number"}),
+    st.just({"type": "boolean"}),
+    st.just({"type": "string", "enum": ["x", "y"]}),
+    st.just({"x-kubernetes-int-or-string": True}),
+    st.just({"type": "string", "nullable": True}),
+    st.just({"type": "object", "x-kubernetes-preserve-unknown-fields": True}),
+)
+_schemas = st.recursive(
+    _leaf_schemas,
+    lambda inner: st.one_of(
+        st.dictionaries(_names, inner, max_size=3).map(lambda p: {"type": "object", "properties": p}),
+        inner.map(lambda i: {"type": "array", "items": i}),
+        inner.map(lambda i: {"type": "object", "additionalProperties": i}),
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def _conforming(draw: st.DrawFn, schema: dict[str, Any]) -> Any:
+    """A value the schema accepts and describes completely (nothing to prune)."""
+    if schema.get("x-kubernetes-int-or-string"):
+        return draw(st.one_of(st.integers(), st.text(max_size=3)))
+    if schema.get("x-kubernetes-preserve-unknown-fields"):
+        return draw(st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))
+    if "enum" in schema:
+        return draw(st.sampled_from(schema["enum"]))
+    kind = schema.get("type")
+    if kind == "string":
+        return draw(st.none() if schema.get("nullable") and draw(st.booleans()) else st.text(max_size=3))
+    if kind == "integer":
+        return draw(st.integers())
+    if kind == "number":
+        return draw(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
+    if kind == "boolean":
+        return draw(st.booleans())
+    if kind == "array":
+        return [draw(_conforming(schema["items"])) for _ in range(draw(st.integers(0, 2)))]
+    if "additionalProperties" in schema:
+        keys = draw(st.lists(_names, max_size=2, unique=True))
+        return {k: draw(_conforming(schema["additionalProperties"])) for k in keys}
+    props = schema.get("properties", {})
+    keys = draw(st.lists(st.sampled_from(sorted(props)), unique=True)) if props else []
+    return {k: draw(_conforming(props[k])) for k in keys}
+
+
+@st.composite
+def _schema_and_object(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    spec_schema = draw(_schemas)
+    root = {"type": "object", "properties": {"spec": spec_schema}}
+    return root, {
+        "apiVersion": "v1",
+        "kind": "K",
+        "metadata": {"name": "n"},
+        "spec": draw(_conforming(spec_schema)),
+    }
+
+
+@given(_schema_and_object())
+def test_conforming_objects_validate_and_survive_pruning(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    schema, obj = case
+    assert validate(obj, schema) == []
+    assert unknown_fields(obj, schema) == []
+    assert prune(obj, schema) == obj
+    assert apply_defaults(obj, schema) == obj
+
+
+@given(_schema_and_object(), st.text(alphabet="xyz", min_size=1, max_size=2))
+def test_an_added_unknown_member_is_reported_and_pruned(
+    case: tuple[dict[str, Any], dict[str, Any]], extra: str
+) -> None:
+    schema, obj = case
+    with_extra = {**obj, extra: 1}
+    assert unknown_fields(with_extra, schema) == [extra]
+    assert prune(with_extra, schema) == obj
