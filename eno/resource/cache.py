@@ -82,6 +82,11 @@ class SynthesisCache:
         tree = self._trees.get(uuid)
         return tree.get(ref) if tree is not None else None
 
+    def resources(self, uuid: str) -> list[Resource]:
+        """Every resource of a loaded synthesis (e.g. to enqueue them all)."""
+        tree = self._trees.get(uuid)
+        return tree.resources() if tree is not None else []
+
     def state(self, uuid: str, ref: Ref) -> ResourceState | None:
         """The latest slice status the tree saw for `ref` (e.g. to reuse a recorded `ready`)."""
         tree = self._trees.get(uuid)
