@@ -14,15 +14,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=6443, help="port to bind; 0 picks a free one")
     parser.add_argument("--kubeconfig", default="", help="write a kubeconfig for this server to PATH")
+    parser.add_argument(
+        "--data-dir", default="", help="persist objects in SQLite under DIR (default: memory)"
+    )
 
 
-async def serve(host: str, port: int, kubeconfig: str, stop: asyncio.Event | None = None) -> None:
+async def serve(
+    host: str, port: int, kubeconfig: str, data_dir: str = "", stop: asyncio.Event | None = None
+) -> None:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        async with ApiServer(host=host, port=port) as srv:
+        async with ApiServer(host=host, port=port, data_dir=data_dir or None) as srv:
             print(f"eno apiserver listening on {srv.url}", flush=True)
             if kubeconfig:
                 path = srv.write_kubeconfig(kubeconfig)
@@ -38,5 +43,5 @@ async def serve(host: str, port: int, kubeconfig: str, stop: asyncio.Event | Non
 
 
 def run(args: argparse.Namespace) -> int:
-    asyncio.run(serve(args.host, args.port, args.kubeconfig))
+    asyncio.run(serve(args.host, args.port, args.kubeconfig, args.data_dir))
     return 0

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
+from eno.apiserver import deletion, strategy
 from eno.apiserver.output import TableRenderer
 from eno.apiserver.registry import Registry, ResourceInfo
 from eno.apiserver.store import Committed, Event, Key, Mutation, Store, Transaction
-from eno.apiserver.strategy import Hook, Hooks
+from eno.apiserver.strategy import Hook, Hooks, Request
 from eno.apiserver.table import render_for_resource
 
 # Runs after a commit, inside the same transaction (CRD registration, cascading deletes).
 AfterCommit = Callable[[Transaction, Event], None]
+# (request, the stored object, DeleteOptions) -> the object to keep (marked for deletion) or None to remove.
+DeleteHook = Callable[[Request, dict[str, Any], dict[str, Any]], dict[str, Any] | None]
 
 
 @attrs.define
@@ -29,12 +33,23 @@ class ApiContext:
     # Run last on every write, after generation is settled (managedFields).
     finish_hooks: list[Hook] = attrs.field(factory=list)
     after_commit: list[AfterCommit] = attrs.field(factory=list)
+    # A resource's own DELETE semantics (namespaces), replacing the generic finalizer rule.
+    delete_hooks: dict[tuple[str, str], DeleteHook] = attrs.field(factory=dict)
     bookmark_interval: float = 1.0
 
     def hooks(self, info: ResourceInfo) -> Hooks:
         own = self.prepare_hooks.get((info.group, info.resource), [])
         common = self.builtin_hooks if info.builtin else self.custom_hooks
         return Hooks(prepare=(*common, *own), finish=tuple(self.finish_hooks))
+
+    def delete(self, req: Request, old: dict[str, Any], options: dict[str, Any]) -> dict[str, Any] | None:
+        """DELETE semantics: GC finalizers from the propagation policy, then the resource's own rule or the
+        generic one (finalizers hold the object)."""
+        strategy.check_preconditions(req, old, options)
+        own = self.delete_hooks.get((req.info.group, req.info.resource))
+        if own is not None:
+            return own(req, old, options)
+        return strategy.prepare_delete(req, deletion.with_gc_finalizers(old, options), options)
 
     def add_prepare_hook(self, group: str, resource: str, hook: Hook) -> None:
         self.prepare_hooks.setdefault((group, resource), []).append(hook)

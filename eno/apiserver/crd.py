@@ -230,6 +230,13 @@ def make_instance_guard(ctx: ApiContext) -> Any:
     return guard
 
 
+def restore(ctx: ApiContext) -> None:
+    """Register the CRDs already in the store (after a restart with a data directory)."""
+    for crd in ctx.store.list(GROUP, RESOURCE):
+        if _established(crd):
+            ctx.registry.set_crd(crd["metadata"]["name"], infos_for(crd))
+
+
 def install(ctx: ApiContext) -> None:
     ctx.add_prepare_hook(GROUP, RESOURCE, make_prepare(ctx.registry))
     ctx.custom_hooks.insert(0, make_instance_guard(ctx))

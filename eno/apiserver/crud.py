@@ -12,7 +12,18 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from eno.apiserver import errors, managed, negotiation, patch, selectors, ssa, strategic, strategy, validation
+from eno.apiserver import (
+    deletion,
+    errors,
+    managed,
+    negotiation,
+    patch,
+    selectors,
+    ssa,
+    strategic,
+    strategy,
+    validation,
+)
 from eno.apiserver.context import ApiContext
 from eno.apiserver.negotiation import Output
 from eno.apiserver.output import render_list, render_object
@@ -374,7 +385,7 @@ async def delete(
     def mutate(old: Obj | None) -> Obj | None:
         if old is None:
             raise errors.not_found(info.group, info.resource, req.name)
-        return strategy.prepare_delete(req, old, options)
+        return ctx.delete(req, old, options)
 
     async with ctx.store.transaction() as txn:
         current = txn.get(key)
@@ -392,9 +403,9 @@ async def delete(
     return respond(render_object(info, shown, output, ctx.table), output)
 
 
-def _deleter(req: strategy.Request, options: Obj) -> Callable[[Obj | None], Obj | None]:
+def _deleter(ctx: ApiContext, req: strategy.Request, options: Obj) -> Callable[[Obj | None], Obj | None]:
     def mutate(old: Obj | None) -> Obj | None:
-        return None if old is None else strategy.prepare_delete(req, old, options)
+        return None if old is None else ctx.delete(req, old, options)
 
     return mutate
 
@@ -407,9 +418,10 @@ async def _delete_options(request: web.Request) -> Obj:
         if not isinstance(decoded, dict):
             raise errors.bad_request("DeleteOptions must be an object")
         options = decoded
-    for field in ("propagationPolicy", "gracePeriodSeconds"):
+    for field in ("propagationPolicy", "gracePeriodSeconds", "orphanDependents"):
         if field in request.query:
             options[field] = request.query[field]
+    deletion.validate_delete_options(options)
     return options
 
 
@@ -427,7 +439,9 @@ async def deletecollection(
                 continue
             meta = obj["metadata"]
             req = strategy.Request(info=info, namespace=meta.get("namespace", ""), name=meta["name"])
-            committed = ctx.write_in(txn, object_key(info, req.namespace, req.name), _deleter(req, options))
+            committed = ctx.write_in(
+                txn, object_key(info, req.namespace, req.name), _deleter(ctx, req, options)
+            )
             if committed.object is not None:
                 deleted.append(committed.object)
     return respond(

@@ -18,10 +18,26 @@ import attrs
 import structlog
 from aiohttp import web
 
-from eno.apiserver import crud, discovery, errors, negotiation, openapi, watch
+from eno.apiserver import (
+    builtin,
+    crd,
+    crud,
+    customresource,
+    discovery,
+    errors,
+    managed,
+    namespace,
+    negotiation,
+    openapi,
+    watch,
+)
 from eno.apiserver.context import ApiContext
+from eno.apiserver.faults import Faults
+from eno.apiserver.gc import ContextExecutor, GarbageCollector
 from eno.apiserver.kubeconfig import write_kubeconfig
+from eno.apiserver.namespacelifecycle import NamespaceController
 from eno.apiserver.negotiation import Output
+from eno.apiserver.persistence import SqliteBackend
 from eno.apiserver.registry import Registry, ResourceInfo
 from eno.apiserver.requestinfo import RequestInfo, parse_request
 from eno.apiserver.store import Key, Store
@@ -79,25 +95,36 @@ class ApiServer:
         *,
         history_window: int = 10_000,
         bookmark_interval: float = 1.0,
+        data_dir: str | os.PathLike[str] | None = None,
+        controllers: bool = True,
     ) -> None:
+        """`data_dir` persists objects and the revision counter in SQLite; `controllers` runs the garbage
+        collector and the namespace controller (as kube-controller-manager would)."""
         self.host = host
         self.port = port
-        self.store = Store(window=history_window)
+        self._backend = SqliteBackend.in_dir(Path(data_dir)) if data_dir is not None else None
+        self.store = Store(window=history_window, backend=self._backend)
         self.registry = Registry()
         self.context = ApiContext(self.store, self.registry, bookmark_interval=bookmark_interval)
         self.request_log: list[RequestRecord] = []
+        self.faults = Faults(self.store)
         self._runner: web.AppRunner | None = None
+        # The request log sees what the fault injector answers.
         self.app = web.Application(
-            client_max_size=negotiation.MAX_BODY_BYTES + 1, middlewares=[self._middleware]
+            client_max_size=negotiation.MAX_BODY_BYTES + 1,
+            middlewares=[self._middleware, self.faults.middleware],
         )
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._openapi_cache: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self.gc: GarbageCollector | None = None
+        self.namespace_controller: NamespaceController | None = None
+        if controllers:
+            self.gc = GarbageCollector(self.store, ContextExecutor(self.context))
+            self.namespace_controller = NamespaceController(self.context, lambda: rfc3339(utcnow()))
         self._install_extensions()
 
     def _install_extensions(self) -> None:
-        """Resource-specific behaviour: CRD lifecycle (and, later, defaulting, apply, GC)."""
-        from eno.apiserver import builtin, crd, customresource, managed, namespace
-
+        """Resource-specific behaviour: defaulting, schemas, CRD and namespace lifecycle, managedFields."""
         builtin.install(self.context)
         customresource.install(self.context)
         crd.install(self.context)
@@ -112,7 +139,12 @@ class ApiServer:
         return write_kubeconfig(path, self.url)
 
     async def start(self) -> None:
+        crd.restore(self.context)
         await self._seed()
+        if self.gc is not None:
+            self.gc.start()
+        if self.namespace_controller is not None:
+            self.namespace_controller.start()
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -128,6 +160,12 @@ class ApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.gc is not None:
+            await self.gc.stop()
+        if self.namespace_controller is not None:
+            await self.namespace_controller.stop()
+        if self._backend is not None:
+            self._backend.close()
 
     async def __aenter__(self) -> ApiServer:
         await self.start()

@@ -260,7 +260,11 @@ def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) ->
     for hook in hooks.finish:
         new = hook(req, old, new)
     if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
-        return None
+        # Namespaces also wait for spec.finalizers (the namespace controller's `kubernetes`).
+        if not (
+            info.group == "" and info.resource == "namespaces" and (new.get("spec") or {}).get("finalizers")
+        ):
+            return None
     return new
 
 

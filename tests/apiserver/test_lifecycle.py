@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from tests.apiserver.objects import GROUP, MERGE, PLURAL, configmap, status_of, widget, widget_crd
 from tests.apiserver.test_watch import collect
+from tests.eventually import eventually
 
 
 async def patch(widgets, name: str, body, subresource: str = ""):
@@ -154,15 +157,39 @@ async def test_delete_preconditions_mismatch_is_409(kube, field) -> None:
     await core.read_namespaced_config_map("a", "default")
 
 
-async def test_namespace_is_active_and_deleting_it_removes_its_objects(kube) -> None:
+async def test_namespace_deletion_terminates_empties_and_then_removes_it(kube) -> None:
     core = client.CoreV1Api(kube)
     ns = await core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="doomed")))
     assert ns.status.phase == "Active"
     assert ns.spec.finalizers == ["kubernetes"]
-    await core.create_namespaced_config_map("doomed", configmap("a"))
+    await core.create_namespaced_config_map("doomed", configmap("held", finalizers=["example.com/hold"]))
+    await core.create_namespaced_config_map("doomed", configmap("free"))
     await core.delete_namespace("doomed")
-    listed = await core.list_config_map_for_all_namespaces()
-    assert "doomed" not in [i.metadata.namespace for i in listed.items]
+    deleting = await core.read_namespace("doomed")  # held by its content's finalizer
+    assert deleting.status.phase == "Terminating"
+    assert deleting.metadata.deletion_timestamp is not None
     with pytest.raises(ApiException) as err:
-        await core.create_namespaced_config_map("doomed", configmap("b"))
-    assert err.value.status == 404
+        await core.create_namespaced_config_map("doomed", configmap("late"))
+    assert err.value.status == 403
+    assert status_of(err.value)["details"]["causes"][0]["reason"] == "NamespaceTerminating"
+
+    async def emptied_but_held():
+        names = [i.metadata.name for i in (await core.list_namespaced_config_map("doomed")).items]
+        held = await core.read_namespaced_config_map("held", "doomed")
+        return names == ["held"] and held.metadata.deletion_timestamp is not None
+
+    await eventually(emptied_but_held, timeout=10)
+    assert (await core.read_namespace("doomed")).status.phase == "Terminating"
+    untyped: Any = core
+    await untyped.patch_namespaced_config_map(
+        "held", "doomed", {"metadata": {"finalizers": None}}, _content_type=MERGE
+    )
+
+    async def namespace_gone():
+        try:
+            await core.read_namespace("doomed")
+        except ApiException as gone:
+            return gone.status == 404
+        return False
+
+    await eventually(namespace_gone, timeout=10)
