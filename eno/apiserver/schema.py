@@ -544,13 +544,22 @@ class _Validator:
                 else:
                     seen.append(value)
         elif kind == "map" and keys:
+            # kube's listtype validation: items must be objects; two items with equal keys (an absent key
+            # counts as one "unspecified" value) are duplicates, reported with the whole item.
             seen_keys: list[dict[str, Any]] = []
             for i, value in enumerate(x):
+                if value is None:
+                    continue
                 if not isinstance(value, Mapping):
+                    self.add(
+                        errors.invalid_value(
+                            _index_path(path, i), value, "must be an object for an array of list-type map"
+                        )
+                    )
                     continue
                 key = {k: value.get(k) for k in keys if k in value}
                 if any(_values_equal(key, k) for k in seen_keys):
-                    self.add(errors.duplicate(_index_path(path, i), key))
+                    self.add(errors.duplicate(_index_path(path, i), value))
                 else:
                     seen_keys.append(key)
 

@@ -361,8 +361,8 @@ def messages(causes: list[dict[str, Any]]) -> list[str]:
             {"size": 1, "tags": ["a", "a"]}, ['spec.tags[1]: Duplicate value: "a"'], id="set-duplicate"
         ),
         pytest.param(
-            {"size": 1, "ports": [{"name": "a"}, {"name": "a"}]},
-            ['spec.ports[1]: Duplicate value: {"name":"a"}'],
+            {"size": 1, "ports": [{"name": "a", "port": 1}, {"name": "a", "port": 2}]},
+            ['spec.ports[1]: Duplicate value: {"name":"a","port":2}'],
             id="map-duplicate-key",
         ),
         pytest.param(
