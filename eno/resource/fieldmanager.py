@@ -36,7 +36,7 @@ def _is_eno_apply(entry: Entry) -> bool:
 def _managed_fields(obj: Mapping[str, Any] | None) -> list[Entry]:
     metadata = obj.get("metadata") if obj is not None else None
     entries = metadata.get("managedFields") if isinstance(metadata, Mapping) else None
-    return [e for e in entries if isinstance(e, Mapping)] if isinstance(entries, list) else []
+    return [e for e in entries if isinstance(e, Mapping)] if isinstance(entries, list | tuple) else []
 
 
 def _without_bookkeeping(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def _apply(node: Any, segments: tuple[Segment, ...], i: int, value: Any) -> Any:
     last = i == len(segments) - 1
     if isinstance(segment, Key):
         return _apply_key(node, segment.name, segments, i, value, last)
-    if not isinstance(node, list):
+    if not isinstance(node, list | tuple):  # tuples: objects frozen by the runtime cache
         raise _PathError(
             MutationStatus.PATH_TYPE_MISMATCH,
             f"{_describe(segments, i)}: expected a list, found {_type_name(node)}",
@@ -142,7 +142,7 @@ def _apply_key(node: Any, key: str, segments: tuple[Segment, ...], i: int, value
     return new
 
 
-def _replaced(items: list[Any], changes: dict[int, Any]) -> list[Any]:
+def _replaced(items: list[Any] | tuple[Any, ...], changes: dict[int, Any]) -> list[Any] | tuple[Any, ...]:
     if all(items[index] is new for index, new in changes.items()):
         return items
     new_items = list(items)
@@ -158,7 +158,7 @@ def _type_name(node: Any) -> str:
         return "a boolean"
     if isinstance(node, dict):
         return "a map"
-    if isinstance(node, list):
+    if isinstance(node, list | tuple):
         return "a list"
     if isinstance(node, str):
         return "a string"
@@ -182,7 +182,7 @@ def _read(node: Any, segments: tuple[Segment, ...], i: int) -> Iterator[Any]:
         if isinstance(node, dict) and segment.name in node:
             yield from _read(node[segment.name], segments, i + 1)
         return
-    if not isinstance(node, list):
+    if not isinstance(node, list | tuple):
         return
     if isinstance(segment, Index):
         if segment.index < len(node):

@@ -25,7 +25,7 @@ def path_managed_by_eno(path: PathExpr, current: Mapping[str, Any] | None) -> bo
         return False  # `[*]` names no single element, so it matches no owned path
     metadata = current.get("metadata")
     entries = metadata.get("managedFields") if isinstance(metadata, Mapping) else None
-    if not isinstance(entries, list):
+    if not isinstance(entries, list | tuple):  # tuples: objects frozen by the runtime cache
         return False
     for entry in entries:
         if not isinstance(entry, Mapping) or entry.get("manager") != FIELD_MANAGER:

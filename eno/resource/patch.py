@@ -40,7 +40,7 @@ def patch_ops(obj: Mapping[str, Any]) -> list[Any]:
     """The JSON Patch ops of a (snapshotted) Patch document; [] when missing or not a list ("empty patch")."""
     patch = obj.get("patch")
     ops = patch.get("ops") if isinstance(patch, Mapping) else None
-    return list(ops) if isinstance(ops, list) else []
+    return list(ops) if isinstance(ops, list | tuple) else []
 
 
 def sets_deletion_timestamp(ops: list[Any]) -> bool:

@@ -106,7 +106,7 @@ def not_ready_reason(checks: Sequence[ReadinessCheck], current: Mapping[str, Any
     status = current.get("status") if current is not None else None
     conditions = status.get("conditions") if isinstance(status, Mapping) else None
     summaries = []
-    for condition in conditions if isinstance(conditions, list) else []:
+    for condition in conditions if isinstance(conditions, list | tuple) else []:
         if not isinstance(condition, Mapping):
             continue
         text = f"{condition.get('type', '')}={condition.get('status', '')}"

@@ -126,7 +126,7 @@ def _clone(obj: dict[str, Any]) -> dict[str, Any]:
     def clone(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: clone(v) for k, v in value.items()}
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):  # tuples: frozen by the runtime cache
             return [clone(v) for v in value]
         return value
 

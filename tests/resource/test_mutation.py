@@ -412,3 +412,13 @@ def test_absurdly_deep_paths_are_an_error_not_a_crash() -> None:
     result = apply_path({}, path, 1)
     assert result.status == MutationStatus.PATH_TYPE_MISMATCH and result.obj == {}
     assert read_path({}, path) == []
+
+
+def test_frozen_objects_from_the_runtime_cache() -> None:
+    from eno.runtime.frozen import freeze
+
+    frozen = freeze({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}})
+    result = apply_path(frozen, parse_path("self.spec.containers[name='b'].image"), "z")
+    assert result.status == ACTIVE
+    assert result.obj == {"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "z"}]}}
+    assert read_path(frozen, parse_path("self.spec.containers[*].image")) == ["x", "y"]

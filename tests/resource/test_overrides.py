@@ -643,3 +643,10 @@ def test_field_names_match_case_insensitively_like_go(engine: Engine) -> None:
     assert apply_overrides({"a": 0}, ops, CompositionMetadata(), None, RES).obj == {"a": 1}
     ops, _ = parse_overrides('[{"path": "self.a", "Value": 1, "value": 2}]', engine, RES)
     assert ops[0].value == 2, "an exact match wins"
+
+
+def test_path_managed_by_eno_on_a_frozen_object() -> None:
+    from eno.runtime.frozen import freeze
+
+    current = freeze({"data": {"foo": "x"}, **managed("eno", DATA_FOO)})
+    assert path_managed_by_eno(parse_path("self.data.foo"), current)
