@@ -90,14 +90,15 @@ def validate_finalizers(
 
 
 def finalizer_warnings(finalizers: Any) -> list[str]:
-    """The warnings kube returns for unqualified finalizer names on custom resources."""
+    """The warnings kube returns for unqualified finalizer names on custom resources (pass only the newly
+    added ones on update), one per distinct name, sorted."""
     if not isinstance(finalizers, list):
         return []
     return [
         f'metadata.finalizers: "{f}": prefer a domain-qualified finalizer name including a path (/) to avoid '
         "accidental conflicts with other finalizer writers"
-        for f in finalizers
-        if isinstance(f, str) and "/" not in f and f not in STANDARD_FINALIZERS
+        for f in sorted({f for f in finalizers if isinstance(f, str)})
+        if "/" not in f and f not in STANDARD_FINALIZERS
     ]
 
 

@@ -189,7 +189,7 @@ def test_builtin_finalizers_must_be_standard_or_qualified() -> None:
 
 
 def test_finalizer_warnings_for_custom_resources() -> None:
-    assert finalizer_warnings(["eno.azure.io/x", "orphan", "mine"]) == [
+    assert finalizer_warnings(["eno.azure.io/x", "orphan", "mine", "mine"]) == [
         'metadata.finalizers: "mine": prefer a domain-qualified finalizer name including a path (/) to avoid '
         "accidental conflicts with other finalizer writers"
     ]
