@@ -229,3 +229,20 @@ def test_metadata_helpers() -> None:
     assert comp.with_annotation("a", None).metadata == {"name": "c", "namespace": "ns", "generation": 3}
     assert comp.with_label("l", "v").labels == {"l": "v"}
     assert not comp.deleting
+
+
+def test_objects_and_their_json_share_no_containers() -> None:
+    doc: dict[str, Any] = {
+        "metadata": {"name": "c", "annotations": {"a": "1"}},
+        "spec": {"future": {"x": [1]}},
+    }
+    comp = Composition.from_dict(doc)
+    doc["metadata"]["annotations"]["a"] = "changed"  # the caller's dict, e.g. an informer's copy
+    doc["spec"]["future"]["x"].append(2)
+    out = comp.to_dict()
+    assert out["metadata"]["annotations"] == {"a": "1"}
+    assert out["spec"]["future"] == {"x": [1]}
+    out["metadata"]["annotations"]["a"] = "edited"  # editing the output leaves the object alone
+    out["spec"]["future"]["x"].append(3)
+    assert comp.annotations == {"a": "1"}
+    assert comp.to_dict()["spec"]["future"] == {"x": [1]}

@@ -30,7 +30,8 @@ class Kind(Model):
     """A top-level object of `eno.azure.io/v1`.
 
     `metadata` stays a plain dict (ObjectMeta is the API server's business); the helpers below read the
-    parts Eno uses. Subclasses add `spec` and `status`.
+    parts Eno uses. Treat it as read-only and change it with `with_metadata`/`with_annotation`/`with_label`.
+    Subclasses add `spec` and `status`.
     """
 
     api_version: ClassVar[str] = API_VERSION

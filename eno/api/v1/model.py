@@ -152,10 +152,11 @@ class FreeForm:
     def decode(self, raw: Any, path: str) -> dict[str, Any]:
         if not isinstance(raw, Mapping):
             raise DecodeError(path, f"expected an object, got {type(raw).__name__}")
-        return dict(raw)
+        copied: dict[str, Any] = json_copy(raw)
+        return copied
 
     def encode(self, value: Any) -> Any:
-        return value
+        return json_copy(value)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "object"}
@@ -239,6 +240,16 @@ class Obj:
 
     def zero(self) -> Model:
         return self.cls()
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars): objects and their to_dict() never share containers,
+    so a caller editing either cannot change the other."""
+    if isinstance(value, Mapping):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_copy(v) for v in value]
+    return value
 
 
 @attrs.frozen
@@ -343,7 +354,7 @@ class Model:
             if not jf.always and value == jf.zero:
                 presence.add(jf.name)  # omitempty would drop it; it was spelled out
             kwargs[attr_name] = value
-        unknown = {k: v for k, v in data.items() if k not in known}
+        unknown = {k: json_copy(v) for k, v in data.items() if k not in known}
         return cls(**kwargs, unknown_fields=unknown, presence=frozenset(presence))
 
     def to_dict(self) -> dict[str, Any]:
@@ -355,7 +366,7 @@ class Model:
                 continue
             out[jf.name] = None if value is None else jf.type.encode(value)
         for key, value in self.unknown_fields.items():
-            out.setdefault(key, value)
+            out.setdefault(key, json_copy(value))
         return out
 
 
