@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from eno.resource.mutation import MutationStatus, apply_path, read_path
 from eno.resource.overridepath import Index, Key, PathExpr, parse_path
+from eno.runtime.frozen import freeze
 
 ACTIVE = MutationStatus.ACTIVE
 COMPLEX_OBJ = {
@@ -415,8 +416,6 @@ def test_absurdly_deep_paths_are_an_error_not_a_crash() -> None:
 
 
 def test_frozen_objects_from_the_runtime_cache() -> None:
-    from eno.runtime.frozen import freeze
-
     frozen = freeze({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}})
     result = apply_path(frozen, parse_path("self.spec.containers[name='b'].image"), "z")
     assert result.status == ACTIVE

@@ -15,6 +15,7 @@ from eno.resource.mutation import MutationStatus
 from eno.resource.overridepath import parse_path
 from eno.resource.overrides import CompositionMetadata, OverrideOp, apply_overrides, parse_overrides
 from eno.resource.ownership import path_managed_by_eno
+from eno.runtime.frozen import freeze
 
 RES = "(.ConfigMap)/default/test"
 
@@ -646,7 +647,5 @@ def test_field_names_match_case_insensitively_like_go(engine: Engine) -> None:
 
 
 def test_path_managed_by_eno_on_a_frozen_object() -> None:
-    from eno.runtime.frozen import freeze
-
     current = freeze({"data": {"foo": "x"}, **managed("eno", DATA_FOO)})
     assert path_managed_by_eno(parse_path("self.data.foo"), current)
