@@ -15,6 +15,7 @@ import argparse
 import asyncio
 
 import structlog
+from prometheus_client import CollectorRegistry
 
 from eno.runtime.cache import Cache
 from eno.runtime.client import Client
@@ -89,6 +90,7 @@ async def main() -> None:
     async with client:
         manager = Manager(
             client,
+            registry=registry,
             health_probe_address=args.health_probe_addr,
             metrics_address=args.metrics_addr,
             leader_election=election,
