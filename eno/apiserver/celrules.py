@@ -70,8 +70,8 @@ def _message(rule: Mapping[str, Any], engine: Engine, self_value: Any) -> str:
             result = engine.compile(expression).evaluate({"self": self_value})
         except Exception:  # a failing messageExpression falls back to the static message, as in kube
             result = None
-        if isinstance(result, str) and result.strip() and "\n" not in result:
-            return result
+        if isinstance(result, str) and result.strip() and "\n" not in result.strip():
+            return result.strip()
     message = str(rule.get("message") or "").strip()
     return message or f"failed rule: {_rule_error_string(rule)}"
 
@@ -112,12 +112,7 @@ class _RuleValidator:
                     )
                 )
                 continue
-            if result is True:
-                continue
-            if not isinstance(result, bool):
-                self.causes.append(
-                    errors.invalid_value(path, type_name, "validation failed due to internal error")
-                )
+            if result is True:  # anything else, a non-boolean included, fails the rule (kube: != True)
                 continue
             detail = _message(rule, self.engine, value)
             target = _rule_field_path(path, rule.get("fieldPath"))

@@ -51,7 +51,8 @@ SCHEMA: dict[str, Any] = {
                             "fieldPath": ".max",
                             "reason": "FieldValueForbidden",
                         },
-                        {"rule": "self.min >= 0", "messageExpression": "'min is ' + string(self.min)"},
+                        {"rule": "self.min >= 0", "messageExpression": "' min is ' + string(self.min) + ' '"},
+                        {"rule": "self.min", "message": "not a bool"},
                         {"rule": "self.min == oldSelf.min", "message": "immutable"},
                     ],
                     "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}},
@@ -100,6 +101,7 @@ def messages(causes: list[dict[str, Any]]) -> list[str]:
             [
                 "spec.limits.max: Forbidden: failed rule: self.max >= self.min",
                 'spec.limits: Invalid value: "object": min is -1',
+                'spec.limits: Invalid value: "object": not a bool',
             ],
             id="field-path-reason-message-expression",
         ),
@@ -118,10 +120,10 @@ def test_rules(o: dict[str, Any], expected: list[str]) -> None:
 
 
 def test_transition_rules_skipped_without_old_object() -> None:
-    assert (
-        validate_rules(obj({"execTimeout": "1m", "podTimeout": "2m", "limits": {"min": 1, "max": 2}}), SCHEMA)
-        == []
-    )
+    limits = {"min": 1, "max": 2}
+    assert messages(
+        validate_rules(obj({"execTimeout": "1m", "podTimeout": "2m", "limits": limits}), SCHEMA)
+    ) == ['spec.limits: Invalid value: "object": not a bool']
 
 
 def test_schema_validate_runs_rules_after_structural_checks() -> None:
