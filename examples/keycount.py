@@ -77,10 +77,12 @@ async def main() -> None:
     parser.add_argument("--leader-election-namespace", default="default")
     args = parser.parse_args()
     configure_logging(json=False)
+    # One registry for the manager's and the client's metrics (rest_client_requests_total) on /metrics.
+    registry = CollectorRegistry()
     client = (
-        await Client.from_kubeconfig(args.kubeconfig)
+        await Client.from_kubeconfig(args.kubeconfig, registry=registry)
         if args.kubeconfig
-        else await Client.from_default_config()
+        else await Client.from_default_config(registry=registry)
     )
     election = (
         LeaderElectionConfig(name=args.leader_election_id, namespace=args.leader_election_namespace)
