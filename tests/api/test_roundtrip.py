@@ -46,7 +46,7 @@ times = st.sampled_from(["2024-05-01T12:00:00Z", "2024-05-01T12:00:00.123456+02:
 
 
 def known_keys(cls: type[Model]) -> set[str]:
-    return {jf.name for _, jf in json_fields(cls)} | set(getattr(cls, "wire_keys", ()))
+    return {jf.name for _, jf in json_fields(cls)} | set(cls.wire_keys)
 
 
 def json_of(jtype: JsonType) -> st.SearchStrategy[Any]:
@@ -79,7 +79,7 @@ def json_for(cls: type[Model]) -> st.SearchStrategy[dict[str, Any]]:
         if jf.pointer:
             value = st.none() | value  # an explicit null is kept too
         (required if jf.required else optional)[jf.name] = value
-    if "apiVersion" in getattr(cls, "wire_keys", ()):
+    if "apiVersion" in cls.wire_keys:
         required["apiVersion"] = st.just(cls.api_version)  # type: ignore[attr-defined]
         required["kind"] = st.just(cls.kind)  # type: ignore[attr-defined]
     known = known_keys(cls)

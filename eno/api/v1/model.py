@@ -14,7 +14,7 @@ Round trips are lossless:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Final, Protocol, Self
 
 import attrs
 
@@ -279,7 +279,6 @@ class JsonField:
 
 
 _NO_DEFAULT: Final[Any] = object()
-T = TypeVar("T")
 
 
 def prop(
@@ -321,6 +320,8 @@ class Model:
     # Class-level schema facts (on the type, not on the field that holds it).
     schema_validations: ClassVar[tuple[Validation, ...]] = ()
     schema_map_type: ClassVar[str | None] = None  # x-kubernetes-map-type
+    # Keys the class writes itself (apiVersion/kind of top-level types): known, never stored.
+    wire_keys: ClassVar[tuple[str, ...]] = ()
 
     unknown_fields: dict[str, Any] = attrs.field(factory=dict, kw_only=True, repr=False)
     _presence: frozenset[str] = attrs.field(
@@ -392,7 +393,7 @@ def _known_keys(cls: type[Model]) -> frozenset[str]:
     found = _KNOWN.get(cls)
     if found is None:
         names = frozenset(jf.name for _, jf in _json_fields(cls))
-        found = names | frozenset(getattr(cls, "wire_keys", ()))
+        found = names | frozenset(cls.wire_keys)
         _KNOWN[cls] = found
     return found
 
