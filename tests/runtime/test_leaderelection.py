@@ -182,6 +182,28 @@ async def replicas(
                 await replica.kill()
 
 
+@contextlib.asynccontextmanager
+async def never_two_leaders(pair: list[Replica]) -> AsyncIterator[None]:
+    """Sample every millisecond that at most one replica runs its controllers."""
+    overlaps: list[list[str]] = []
+
+    async def watch() -> None:
+        while True:
+            running = [r.identity for r in pair if r.controller.running]
+            if len(running) > 1:
+                overlaps.append(running)
+            await asyncio.sleep(0.001)
+
+    monitor = asyncio.create_task(watch())
+    try:
+        yield
+    finally:
+        monitor.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await monitor
+    assert not overlaps, overlaps[:3]
+
+
 def exactly_one_leads(pair: list[Replica]) -> Replica:
     leaders = [r for r in pair if r.leading]
     assert len(leaders) == 1, [r.identity for r in leaders]
@@ -199,7 +221,7 @@ async def test_exactly_one_manager_runs_controllers_and_cancelling_it_hands_over
     clients: list[Client],
 ) -> None:
     reconciled: list[tuple[str, str]] = []
-    async with replicas(clients, reconciled) as pair:
+    async with replicas(clients, reconciled) as pair, never_two_leaders(pair):
         leader = await eventually(lambda: exactly_one_leads(pair), timeout=10)
         follower = next(r for r in pair if r is not leader)
         await configmap(clients[2], "one")
@@ -218,7 +240,7 @@ async def test_exactly_one_manager_runs_controllers_and_cancelling_it_hands_over
 
 async def test_a_crashed_leader_is_replaced_within_the_lease_duration(clients: list[Client]) -> None:
     reconciled: list[tuple[str, str]] = []
-    async with replicas(clients, reconciled, release_on_cancel=False) as pair:
+    async with replicas(clients, reconciled, release_on_cancel=False) as pair, never_two_leaders(pair):
         leader = await eventually(lambda: exactly_one_leads(pair), timeout=10)
         follower = next(r for r in pair if r is not leader)
         killed = time.monotonic()
