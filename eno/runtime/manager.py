@@ -165,13 +165,17 @@ class Manager:
             self._start_leader_runnables()
             lost = asyncio.create_task(self.elector.renew_until_lost())
             try:
-                await asyncio.wait({lost, *self._leader_tasks}, return_when=asyncio.FIRST_COMPLETED)
+                while not lost.done():
+                    # A runnable that returns is done; one that fails stops the manager.
+                    running = {t for t in self._leader_tasks if not t.done()}
+                    await asyncio.wait({lost, *running}, return_when=asyncio.FIRST_COMPLETED)
+                    self._raise_failed_leader_runnable()
             finally:
                 if not lost.done():
                     lost.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await lost
-            self._raise_failed_leader_runnable()
+            _raise_if_failed(lost)
             # Lost: stop at once, before the lease can expire for anyone else.
             config = self.elector.config
             await self._stop_leader_runnables(

@@ -304,3 +304,17 @@ async def test_handover_timing_soak(clients: list[Client], release: bool) -> Non
     print(f"handover ({'released' if release else 'crashed'}): min {min(times):.2f}s max {max(times):.2f}s")
     bound = 2.2 * FAST["retry_period"] if release else FAST["lease_duration"] + 2.2 * FAST["retry_period"]
     assert max(times) <= bound + 0.5
+
+
+async def test_a_failing_leader_only_runnable_stops_the_manager_and_releases(clients: list[Client]) -> None:
+    class Broken:
+        async def run(self) -> None:
+            raise RuntimeError("broken leader runnable")
+
+    manager = Manager(
+        clients[0], health_probe_address=None, metrics_address=None, leader_election=config("a")
+    )
+    manager.add(Broken())
+    with pytest.raises(RuntimeError, match="broken leader runnable"):
+        await asyncio.wait_for(manager.run(), 10)
+    assert (await lease_spec(clients[2]))["holderIdentity"] == ""
