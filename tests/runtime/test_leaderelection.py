@@ -7,7 +7,7 @@ import contextlib
 import re
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -61,6 +61,9 @@ def test_micro_time_is_utc_with_microseconds() -> None:
     assert format_micro_time(moment) == "2026-11-26T03:04:05.000600Z"
     assert parse_micro_time("2026-11-26T03:04:05.000600Z") == moment
     assert parse_micro_time("2026-11-26T04:04:05.000600+01:00") == moment
+    # A local time is converted, never written with a "Z" it does not have (kubernetes-asyncio's trap).
+    local = datetime(2026, 11, 26, 5, 4, 5, 600, tzinfo=timezone(timedelta(hours=2)))
+    assert format_micro_time(local) == "2026-11-26T03:04:05.000600Z"
 
 
 @pytest.mark.parametrize(
