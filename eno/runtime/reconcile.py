@@ -8,7 +8,7 @@ from typing import Protocol
 import attrs
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # hashed on every queue operation
 class Request:
     """Which object to reconcile. The reconciler reads its current state itself (from the cache)."""
 
