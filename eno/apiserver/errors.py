@@ -221,13 +221,14 @@ PATCH_MEDIA_TYPES = (
 
 
 def unsupported_media_type(content_type: str, accepted: Iterable[str] = PATCH_MEDIA_TYPES) -> ApiError:
-    """415 as kube's negotiation.NewUnsupportedMediaTypeError; `content_type` is kept in details for logs."""
-    del content_type  # kube's message lists what is accepted, not what was sent
+    """415 as kube's negotiation.NewUnsupportedMediaTypeError. kube's message lists what is accepted, not
+    what was sent; the sent type is kept in `internal_detail` for logs."""
     return ApiError(
         415,
         "UnsupportedMediaType",
         "the body of the request was in an unknown format - accepted media types include: "
         + ", ".join(accepted),
+        internal_detail=f"content type {content_type!r}",
     )
 
 

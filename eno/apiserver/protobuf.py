@@ -512,7 +512,7 @@ def _decode(data: bytes, message: str) -> dict[str, Any]:
 
 def _unsupported(detail: str) -> errors.ApiError:
     err = errors.unsupported_media_type(MEDIA_TYPE, JSON_MEDIA_TYPES)
-    err.internal_detail = detail
+    err.internal_detail = f"protobuf body not decodable: {detail}"
     return err
 
 
