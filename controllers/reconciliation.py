@@ -1,0 +1,550 @@
+"""The eno-reconciler: synthesized resources become real objects (spec reconciliation.md §2-§5).
+
+Two controllers share one in-memory `SynthesisCache` (eno.resource.cache):
+- `reconstitutionController`, keyed by composition, watches Compositions and their ResourceSlices. It loads
+  a composition's previous synthesis, then its current one (each from a live read of its slices, once per
+  UUID), feeds the slices' status to the dependency tree and enqueues the resources the tree releases.
+- `reconciliationController` has one work item per resource (`ResourceRequest`). Each pass reads the live
+  object, applies the resource's overrides, writes (server-side apply as `eno`, force; a dry run first, so
+  an object already in sync costs no write), and, on a pass that changed nothing, records the resource's
+  state in its slice's status through the batching `WriteBuffer`.
+
+Beyond Eno: a change of a composition's annotations re-evaluates all its resources (and of its labels, the
+resources whose overrides read `composition`), so an ownership hand-off (migration.md) happens as soon as
+the flip is observed instead of at the next reconcile interval.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import structlog
+
+from eno.api.v1 import Composition, ResourceSlice
+from eno.api.v1 import constants as c
+from eno.api.v1.composition import Synthesis
+from eno.cel.engine import Engine, Program, default_engine
+from eno.reconciler.metrics import ReconcilerMetrics
+from eno.reconciler.writebuffer import WriteBuffer, error_update, state_update
+from eno.resource.cache import SynthesisCache
+from eno.resource.fieldmanager import compare, merge_eno_managed_fields
+from eno.resource.identity import ManifestRef, Ref
+from eno.resource.mergepatch import create_merge_patch
+from eno.resource.overrides import CompositionMetadata
+from eno.resource.policy import (
+    RequeueIntervals,
+    reported_deleted,
+    requeue_after,
+    should_fail_open,
+    summarize_error,
+)
+from eno.resource.readiness import evaluate_checks
+from eno.resource.resource import Resource, parse_manifest
+from eno.resource.snapshot import Snapshot, snapshot
+from eno.runtime.cache import Cache
+from eno.runtime.client import Client
+from eno.runtime.controller import Controller
+from eno.runtime.errors import NotFound, UnknownKind
+from eno.runtime.gvk import GVK
+from eno.runtime.manager import Manager
+from eno.runtime.ratelimiter import ItemExponentialFailureRateLimiter
+from eno.runtime.reconcile import Request, Result
+
+RECONCILIATION_CONTROLLER = "reconciliationController"
+RECONSTITUTION_CONTROLLER = "reconstitutionController"
+
+log = structlog.get_logger(__name__)
+
+
+@attrs.frozen
+class Options:
+    """The reconciler's flags (spec §9), with Eno's defaults; durations in seconds."""
+
+    readiness_poll_interval: float = 5.0
+    min_reconcile_interval: float = 1.0
+    default_reconcile_interval: float = 300.0
+    disable_ssa: bool = False
+    fail_open: bool = False
+    max_concurrent_reconciles: int = 1
+    resource_filter: str = ""  # CEL; compiled once at setup (an invalid one fails setup)
+    write_buffer_base_delay: float = 0.1
+    write_buffer_max_delay: float = 8.0
+    engine: Engine | None = None  # the CEL engine (default: eno.cel.default_engine())
+
+    @property
+    def intervals(self) -> RequeueIntervals:
+        return RequeueIntervals(
+            readiness_poll=datetime.timedelta(seconds=self.readiness_poll_interval),
+            min_reconcile=datetime.timedelta(seconds=self.min_reconcile_interval),
+            default_reconcile=datetime.timedelta(seconds=self.default_reconcile_interval),
+        )
+
+
+@attrs.frozen
+class ResourceRequest(Request):
+    """A reconciliation work item: `ref` of the composition `namespace`/`name`, always resolved against the
+    composition's current synthesis (it carries no UUID)."""
+
+    ref: Ref
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}: {self.ref}"
+
+
+def _time(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _metadata(obj: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    metadata = obj.get("metadata") if obj is not None else None
+    return metadata if isinstance(metadata, Mapping) else {}
+
+
+def _reads_composition(resource: Resource) -> bool:
+    return any(
+        "composition" in op.condition_text or "composition" in op.value_expression_text
+        for op in resource.overrides
+    )
+
+
+def status_error(err: BaseException) -> str:
+    """The `reconciliationError` of a failed pass: Eno's summary (§3.9), or, where Eno says nothing, what
+    the user can fix: a missing namespace, an empty namespace on a namespaced kind, an unserved kind."""
+    summary = summarize_error(err)
+    if summary:
+        return summary
+    if isinstance(err, NotFound | UnknownKind) or (isinstance(err, ValueError) and "namespace" in str(err)):
+        return str(err.message if isinstance(err, NotFound | UnknownKind) else err)
+    return ""
+
+
+def _bad_input(resource: Resource, snap: Snapshot | None) -> str | None:
+    """The resource's own problems (invalid annotations, override ops that failed), for its status."""
+    errors = [*resource.strict_errors, *(snap.errors if snap is not None else ())]
+    return "; ".join(str(e) for e in errors) if errors else None
+
+
+class Reconstitution:
+    """Keyed by composition: keeps the synthesis cache filled and the reconciliation queue fed (§2.2)."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        client: Client,
+        synthesis_cache: SynthesisCache,
+        enqueue: Controller,
+        buffer: WriteBuffer,
+        metrics: ReconcilerMetrics,
+        engine: Engine,
+    ) -> None:
+        self.cache = cache
+        self.client = client
+        self.synthesis_cache = synthesis_cache
+        self.reconciliation = enqueue
+        self.buffer = buffer
+        self.metrics = metrics
+        self.engine = engine
+        self._metadata: dict[tuple[str, str], CompositionMetadata] = {}
+
+    async def reconcile(self, request: Request) -> Result:
+        key = (request.namespace, request.name)
+        try:
+            comp = await self.cache.get(Composition, request.name, request.namespace)
+        except NotFound:
+            self.synthesis_cache.purge(key)
+            self._metadata.pop(key, None)
+            return Result()
+        meta = CompositionMetadata.from_composition(comp)
+        self._hand_off(key, meta, comp)
+        current, previous = comp.status.current_synthesis, comp.status.previous_synthesis
+        for synthesis in (previous, current):
+            if synthesis is None or synthesis.synthesized is None:
+                continue
+            slices = await self._cached_slices(synthesis, request.namespace)
+            if slices is None:
+                continue  # a slice is not in the cache yet: its event brings us back
+            loaded, requests = self.synthesis_cache.visit(meta, synthesis.uuid, slices)
+            if loaded:
+                for item in requests:
+                    self._enqueue(key, item.ref)
+                continue
+            await self._fill(meta, synthesis, request.namespace)
+            return Result(requeue=True)  # the next pass visits it, which enqueues its resources
+        keep = {s.uuid for s in (current, previous) if s is not None}
+        self.synthesis_cache.purge(key, keep)
+        return Result()
+
+    def _enqueue(self, key: tuple[str, str], ref: Ref) -> None:
+        self.reconciliation.enqueue(ResourceRequest(key[0], key[1], ref))
+
+    def _hand_off(self, key: tuple[str, str], meta: CompositionMetadata, comp: Composition) -> None:
+        """Re-evaluate resources when the composition's metadata their overrides or flags read changed."""
+        before = self._metadata.get(key)
+        self._metadata[key] = meta
+        if before is None or (before.labels == meta.labels and before.annotations == meta.annotations):
+            return
+        synthesis = comp.status.current_synthesis
+        if synthesis is None:
+            return
+        annotations_changed = before.annotations != meta.annotations
+        for resource in self.synthesis_cache.resources(synthesis.uuid):
+            if annotations_changed or _reads_composition(resource):
+                self._enqueue(key, resource.ref)
+
+    async def _cached_slices(self, synthesis: Synthesis, namespace: str) -> list[ResourceSlice] | None:
+        slices = []
+        for ref in synthesis.resource_slices:
+            try:
+                slices.append(await self.cache.get(ResourceSlice, ref.name, namespace))
+            except NotFound:
+                return None
+        return slices
+
+    async def _fill(self, meta: CompositionMetadata, synthesis: Synthesis, namespace: str) -> None:
+        slices = []
+        for ref in synthesis.resource_slices:
+            try:
+                slices.append(await self.client.get(ResourceSlice, ref.name, namespace))
+            except NotFound:
+                continue
+        result = self.synthesis_cache.fill(meta, synthesis.uuid, slices)
+        if result.filter_errors:
+            self.metrics.filter_errors.inc(result.filter_errors)
+        if result.errors:
+            self._report_invalid(synthesis.uuid, slices)
+
+    def _report_invalid(self, uuid: str, slices: list[ResourceSlice]) -> None:
+        """Manifests that could not be parsed never reconcile: say why on their slots."""
+        loaded = {r.manifest_ref for r in self.synthesis_cache.resources(uuid)}
+        for piece in slices:
+            for index, manifest in enumerate(piece.spec.resources):
+                slot = ManifestRef(piece.namespace, piece.name, index)
+                if slot in loaded:
+                    continue
+                parsed = parse_manifest(manifest.manifest, self.engine, slot)
+                if not isinstance(parsed, Resource):
+                    self.buffer.patch_status(slot, error_update(str(parsed)))
+
+
+@attrs.frozen
+class _Pass:
+    snap: Snapshot | None = None
+    current: dict[str, Any] | None = None
+    ready: str | None = None
+    modified: bool = False
+    error: Exception | None = None
+
+
+class Reconciler:
+    """One resource per request: the per-resource algorithm of spec §3."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        client: Client,
+        synthesis_cache: SynthesisCache,
+        buffer: WriteBuffer,
+        metrics: ReconcilerMetrics,
+        options: Options,
+    ) -> None:
+        self.cache = cache
+        self.client = client
+        self.synthesis_cache = synthesis_cache
+        self.buffer = buffer
+        self.metrics = metrics
+        self.options = options
+        self.intervals = options.intervals
+
+    async def reconcile(self, request: Request) -> Result:
+        if not isinstance(request, ResourceRequest):
+            return Result()
+        self.metrics.in_flight.inc()
+        try:
+            return await self._reconcile(request)
+        finally:
+            self.metrics.in_flight.dec()
+
+    async def _reconcile(self, request: ResourceRequest) -> Result:
+        try:
+            comp = await self.cache.get(Composition, request.name, request.namespace)
+        except NotFound:
+            return Result()
+        current_synthesis = comp.status.current_synthesis
+        if current_synthesis is None:
+            return Result()
+        found = self.synthesis_cache.get(current_synthesis.uuid, request.ref)
+        if found is None or not found[1]:
+            return Result()  # unknown, or waiting for others: the tree enqueues it when released
+        resource = found[0]
+        previous = None
+        if comp.status.previous_synthesis is not None:
+            before = self.synthesis_cache.get(comp.status.previous_synthesis.uuid, request.ref)
+            previous = before[0] if before is not None else None
+        meta = CompositionMetadata.from_composition(comp)
+        state = self.synthesis_cache.state(current_synthesis.uuid, request.ref)
+        outcome = await self._reconcile_resource(meta, previous, resource, state.ready if state else None)
+
+        failing_open = should_fail_open(outcome.snap, resource, self.options.fail_open)
+        error, modified = outcome.error, outcome.modified
+        if failing_open:
+            error, modified = None, False
+        if error is not None:
+            self.buffer.patch_status(resource.manifest_ref, error_update(status_error(error)))
+            raise error  # backoff per resource
+        if modified:
+            return Result(requeue=True)
+        snap = outcome.snap
+        deleted = reported_deleted(outcome.current, snap, failing_open) if snap is not None else True
+        self.buffer.patch_status(
+            resource.manifest_ref,
+            state_update(deleted=deleted, ready=outcome.ready, error=_bad_input(resource, snap)),
+        )
+        delay = requeue_after(snap, outcome.ready, self.intervals)
+        return Result(requeue_after=delay.total_seconds()) if delay is not None else Result()
+
+    async def _reconcile_resource(
+        self,
+        meta: CompositionMetadata,
+        previous: Resource | None,
+        resource: Resource,
+        known_ready: str | None,
+    ) -> _Pass:
+        try:
+            current = await self._get(resource)
+        except Exception as err:
+            return _Pass(error=err)
+        ready = known_ready
+        if ready is None:
+            when = evaluate_checks(resource.readiness_checks, current, datetime.datetime.now(datetime.UTC))
+            ready = _time(when.time) if when is not None else None
+        snap = snapshot(resource, meta, current)
+        try:
+            modified = await self._reconcile_snapshot(meta, previous, snap, current)
+        except Exception as err:
+            return _Pass(snap, current, ready, error=err)
+        return _Pass(snap, current, ready, modified)
+
+    async def _get(self, resource: Resource) -> dict[str, Any] | None:
+        """The live object, or None when it does not exist, its namespace is empty or its kind unserved."""
+        try:
+            return await self.client.get(_gvk(resource), resource.ref.name, resource.ref.namespace or None)
+        except (NotFound, UnknownKind):
+            return None
+        except ValueError as err:
+            if "namespace" in str(err):
+                return None
+            raise
+
+    async def _reconcile_snapshot(
+        self,
+        meta: CompositionMetadata,
+        previous: Resource | None,
+        snap: Snapshot,
+        current: dict[str, Any] | None,
+    ) -> bool:
+        """Whether this pass changed the object (the next pass verifies and records the state)."""
+        if snap.disable:
+            return False
+        started = time.monotonic()
+        try:
+            return await self._write(meta, previous, snap, current)
+        finally:
+            self.metrics.duration.observe(time.monotonic() - started)
+
+    async def _write(
+        self,
+        meta: CompositionMetadata,
+        previous: Resource | None,
+        snap: Snapshot,
+        current: dict[str, Any] | None,
+    ) -> bool:
+        resource = snap.resource
+        gvk, name, namespace = _gvk(resource), resource.ref.name, resource.ref.namespace or None
+        if snap.deleted:
+            if (
+                current is None
+                or _metadata(current).get("deletionTimestamp")
+                or (snap.orphan and meta.deletion_timestamp is not None)
+                or meta.labels.get(c.LABEL_SYMPHONY_DELETING) == "true"
+            ):
+                return False
+            self.metrics.actions.labels(action="delete").inc()
+            try:
+                await self.client.delete(gvk, name, namespace)
+            except NotFound:
+                pass
+            return True
+        if resource.is_patch and current is None:
+            return False  # a Patch never creates its target
+        if current is None and (snap.disable_updates or snap.replace or self.options.disable_ssa):
+            self.metrics.actions.labels(action="create").inc()
+            await self.client.create(snap.obj)
+            return True
+        if snap.disable_updates:
+            return False
+        assert current is not None or not resource.is_patch
+        if resource.is_patch:
+            assert current is not None
+            ops = snap.patch_ops
+            if not ops:
+                return False
+            self.metrics.actions.labels(action="patch").inc()
+            patched = await self.client.patch(gvk, name, namespace, ops, "json")
+            return _metadata(patched).get("resourceVersion") != _metadata(current).get("resourceVersion")
+        if not self.options.disable_ssa and current is not None:
+            dry = await self._update(meta, previous, snap, current, dry_run=True)
+            if compare(dry, current):
+                return False  # in sync: no write
+            if (
+                previous is not None
+                and not snap.replace
+                and await self._hand_back(meta, previous, snap, current, dry)
+            ):
+                return True
+        self.metrics.actions.labels(action="apply").inc()
+        updated = await self._update(meta, previous, snap, current, dry_run=False)
+        if current is not None:
+            version = _metadata(current).get("resourceVersion")
+            return bool(_metadata(updated).get("resourceVersion") != version)
+        return True
+
+    async def _update(
+        self,
+        meta: CompositionMetadata,
+        previous: Resource | None,
+        snap: Snapshot,
+        current: dict[str, Any] | None,
+        *,
+        dry_run: bool,
+    ) -> dict[str, Any]:
+        """Write the desired object (§3.5): full PUT with `replace`, a merge patch with --disable-ssa,
+        otherwise a forced server-side apply as `eno`; the live resourceVersion guards against races."""
+        resource = snap.resource
+        body = snap.obj
+        if current is not None:
+            body = {**body, "metadata": {**_metadata(body), "resourceVersion": _version(current)}}
+        if snap.replace:
+            return await self.client.update(body, dry_run=dry_run)
+        gvk, name, namespace = _gvk(resource), resource.ref.name, resource.ref.namespace or None
+        if self.options.disable_ssa:
+            base: dict[str, Any] = {}
+            if previous is not None:
+                base = snapshot(previous, meta, current).obj
+            patch = create_merge_patch(base, body)
+            return await self.client.patch(gvk, name, namespace, patch, "merge", dry_run=dry_run)
+        return await self.client.patch(
+            gvk,
+            name,
+            namespace,
+            body,
+            "apply",
+            field_manager=c.FIELD_MANAGER,
+            force=True,
+            dry_run=dry_run,
+        )
+
+    async def _hand_back(
+        self,
+        meta: CompositionMetadata,
+        previous: Resource,
+        snap: Snapshot,
+        current: dict[str, Any],
+        dry: dict[str, Any],
+    ) -> bool:
+        """Give `eno` back the fields it dropped since the previous synthesis that another manager took,
+        so the next apply prunes them (spec §8.2). True when it rewrote managedFields."""
+        resource = snap.resource
+        prev_snap = snapshot(resource, meta, current, manifest=previous.manifest)
+        dry_prev = await self.client.patch(
+            _gvk(resource),
+            resource.ref.name,
+            resource.ref.namespace or None,
+            prev_snap.obj,
+            "apply",
+            field_manager=c.FIELD_MANAGER,
+            force=True,
+            dry_run=True,
+        )
+        merged, modified = merge_eno_managed_fields(
+            _managed_fields(dry_prev), _managed_fields(current), _managed_fields(dry)
+        )
+        if not modified or merged is None:
+            return False
+        rewritten = copy.deepcopy(current)
+        rewritten["metadata"]["managedFields"] = merged
+        await self.client.update(rewritten, field_manager=c.FIELD_MANAGER)
+        return True
+
+
+def _managed_fields(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    entries = _metadata(obj).get("managedFields")
+    return [e for e in entries if isinstance(e, Mapping)] if isinstance(entries, list) else []
+
+
+def _version(obj: Mapping[str, Any]) -> str:
+    return str(_metadata(obj).get("resourceVersion") or "")
+
+
+def _gvk(resource: Resource) -> GVK:
+    return GVK(resource.gvk.group, resource.gvk.version, resource.gvk.kind)
+
+
+@attrs.frozen
+class Reconcilers:
+    """What `setup` registered, for tests and the command."""
+
+    reconciliation: Controller
+    reconstitution: Controller
+    buffer: WriteBuffer
+    synthesis_cache: SynthesisCache
+    metrics: ReconcilerMetrics
+
+
+def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
+    """Register the reconstitution and reconciliation controllers and the status write buffer."""
+    options = options or Options()
+    engine = options.engine or default_engine()
+    resource_filter: Program | None = (
+        engine.compile(options.resource_filter) if options.resource_filter else None
+    )
+    metrics = ReconcilerMetrics(manager.registry)
+    synthesis_cache = SynthesisCache(engine, resource_filter)
+    buffer = WriteBuffer(
+        manager.client,
+        manager.cache,
+        metrics,
+        registry=manager.registry,
+        base_delay=options.write_buffer_base_delay,
+        max_delay=options.write_buffer_max_delay,
+    )
+    reconciler = Reconciler(manager.cache, manager.client, synthesis_cache, buffer, metrics, options)
+    reconciliation = Controller(
+        RECONCILIATION_CONTROLLER,
+        reconciler,
+        max_concurrent_reconciles=options.max_concurrent_reconciles,
+        # Eno's queue: per-item exponential backoff only (5 ms to 1000 s), no global token bucket.
+        rate_limiter=ItemExponentialFailureRateLimiter(0.005, 1000.0),
+        registry=manager.registry,
+        cache_sync_timeout=manager.cache_sync_timeout,
+    )
+    metrics.max_concurrent.set(options.max_concurrent_reconciles)
+    metrics.track_queue_depth(lambda: len(reconciliation.queue))
+    manager.add_controller(reconciliation)
+    manager.add(buffer)
+    reconstitution = (
+        manager.builder()
+        .named(RECONSTITUTION_CONTROLLER)
+        .for_(Composition)
+        .owns(ResourceSlice, only_controller=False)
+        .complete(
+            Reconstitution(
+                manager.cache, manager.client, synthesis_cache, reconciliation, buffer, metrics, engine
+            )
+        )
+    )
+    return Reconcilers(reconciliation, reconstitution, buffer, synthesis_cache, metrics)
