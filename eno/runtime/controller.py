@@ -133,6 +133,14 @@ class Controller:
         self._watches.append((source, watch_handler))
         return watch_handler
 
+    def unwatch(self) -> None:
+        """Detach this controller's handlers from its sources (a controller removed for good)."""
+        for source, watch_handler in self._watches:
+            remove = getattr(source, "remove_event_handler", None)
+            if remove is not None:
+                remove(watch_handler)
+        self._watches.clear()
+
     # -- lifetime ------------------------------------------------------------------------------------
 
     @property

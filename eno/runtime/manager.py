@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -81,6 +81,8 @@ class Manager:
         )
         self.leading = asyncio.Event()  # set while leader-only runnables run
         self._leader_tasks: dict[asyncio.Task[None], Runnable] = {}
+        self._tasks: dict[asyncio.Task[None], Runnable] = {}
+        self._failed: asyncio.Future[None] | None = None
         self._stop = asyncio.Event()
         self._running = False
 
@@ -91,10 +93,38 @@ class Manager:
 
     def add_controller(self, controller: Controller) -> None:
         self.controllers.append(controller)
-        self._leader_runnables.append(controller)
+        self.add(controller)
 
     def add(self, runnable: Runnable, *, needs_leader_election: bool = True) -> None:
-        (self._leader_runnables if needs_leader_election else self._runnables).append(runnable)
+        """Register a runnable; on a running manager it starts at once (if it may run now).
+
+        Eno starts controllers at run time (one input watch per referenced kind); this is how.
+        """
+        if needs_leader_election:
+            self._leader_runnables.append(runnable)
+            if self.leading.is_set():
+                self._spawn(runnable, self._leader_tasks)
+        else:
+            self._runnables.append(runnable)
+            if self._running:
+                self._spawn(runnable, self._tasks)
+
+    async def remove(self, runnable: Runnable, timeout: float | None = None) -> None:
+        """Stop a runnable (gracefully, within `timeout`) and forget it."""
+        for registered, tasks in (
+            (self._leader_runnables, self._leader_tasks),
+            (self._runnables, self._tasks),
+        ):
+            if runnable in registered:
+                registered.remove(runnable)
+            running = {t: r for t, r in tasks.items() if r is runnable}
+            for task in running:
+                del tasks[task]
+            await stop_runnables(running, self.graceful_shutdown_timeout if timeout is None else timeout)
+        if isinstance(runnable, Controller):
+            runnable.unwatch()
+            if runnable in self.controllers:
+                self.controllers.remove(runnable)
 
     def add_healthz_check(self, name: str, check: Check) -> None:
         self.healthz.add(name, check)
@@ -122,31 +152,32 @@ class Manager:
             raise RuntimeError("the manager is already running")
         self._running = True
         self._stop.clear()
+        self._failed = asyncio.get_running_loop().create_future()
         loop = asyncio.get_running_loop()
         signals = (signal.SIGTERM, signal.SIGINT) if self.handle_signals else ()
         for sig in signals:
             loop.add_signal_handler(sig, self._on_signal, sig)
         servers = [s for s in (self._probes, self._metrics) if s is not None]
-        tasks: dict[asyncio.Task[None], Runnable] = {}
         leadership: asyncio.Task[None] | None = None
         try:
             for server in servers:
                 await server.start()
             self.cache.start()
-            tasks = {asyncio.create_task(r.run()): r for r in self._runnables}
+            for runnable in self._runnables:
+                self._spawn(runnable, self._tasks)
             leadership = asyncio.create_task(self._lead())
             stopped = asyncio.create_task(self._stop.wait())
             try:
-                done, _ = await asyncio.wait(
-                    {stopped, leadership, *tasks}, return_when=asyncio.FIRST_COMPLETED
-                )
+                waits: set[asyncio.Future[Any]] = {stopped, leadership, self._failed}
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 stopped.cancel()
-            for task in done:
-                if task is not stopped:
-                    _raise_if_failed(task)
+            if self._failed.done():
+                raise self._failed.exception() or RuntimeError("runnable failed")
+            if leadership.done():
+                _raise_if_failed(leadership)
         finally:
-            await self._shutdown(leadership, tasks, servers)
+            await self._shutdown(leadership, servers)
             for sig in signals:
                 loop.remove_signal_handler(sig)
             self._running = False
@@ -155,27 +186,31 @@ class Manager:
         log.info("shutdown_signal", signal=sig.name)
         self._stop.set()
 
+    def _spawn(self, runnable: Runnable, tasks: dict[asyncio.Task[None], Runnable]) -> None:
+        task = asyncio.create_task(runnable.run())
+        tasks[task] = runnable
+        task.add_done_callback(self._on_runnable_done)
+
+    def _on_runnable_done(self, task: asyncio.Task[None]) -> None:
+        # A runnable that returns is simply done; one that fails stops the manager.
+        if task.cancelled() or task.exception() is None:
+            return
+        runnable = self._leader_tasks.get(task) or self._tasks.get(task)
+        log.error(
+            "runnable_failed", runnable=getattr(runnable, "name", repr(runnable)), error=str(task.exception())
+        )
+        if self._failed is not None and not self._failed.done():
+            self._failed.set_exception(task.exception() or RuntimeError("runnable failed"))
+
     async def _lead(self) -> None:
         if self.elector is None:
             self._start_leader_runnables()
-            await self._wait_leader_runnables()
+            await asyncio.Event().wait()  # leads until shutdown
             return
         while True:
             await self.elector.acquire()
             self._start_leader_runnables()
-            lost = asyncio.create_task(self.elector.renew_until_lost())
-            try:
-                while not lost.done():
-                    # A runnable that returns is done; one that fails stops the manager.
-                    running = {t for t in self._leader_tasks if not t.done()}
-                    await asyncio.wait({lost, *running}, return_when=asyncio.FIRST_COMPLETED)
-                    self._raise_failed_leader_runnable()
-            finally:
-                if not lost.done():
-                    lost.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await lost
-            _raise_if_failed(lost)
+            await self.elector.renew_until_lost()
             # Lost: stop at once, before the lease can expire for anyone else.
             config = self.elector.config
             await self._stop_leader_runnables(
@@ -183,33 +218,17 @@ class Manager:
             )
 
     def _start_leader_runnables(self) -> None:
-        self._leader_tasks = {asyncio.create_task(r.run()): r for r in self._leader_runnables}
         self.leading.set()
+        for runnable in self._leader_runnables:
+            self._spawn(runnable, self._leader_tasks)
         log.info("leader_runnables_started", count=len(self._leader_tasks))
-
-    async def _wait_leader_runnables(self) -> None:
-        while self._leader_tasks:
-            await asyncio.wait(set(self._leader_tasks), return_when=asyncio.FIRST_COMPLETED)
-            self._raise_failed_leader_runnable()
-            self._leader_tasks = {t: r for t, r in self._leader_tasks.items() if not t.done()}
-        await asyncio.Event().wait()  # nothing left to lead; wait for shutdown
-
-    def _raise_failed_leader_runnable(self) -> None:
-        for task in self._leader_tasks:
-            if task.done():
-                _raise_if_failed(task)
 
     async def _stop_leader_runnables(self, timeout: float) -> None:
         tasks, self._leader_tasks = self._leader_tasks, {}
         self.leading.clear()
         await stop_runnables(tasks, timeout)
 
-    async def _shutdown(
-        self,
-        leadership: asyncio.Task[None] | None,
-        tasks: dict[asyncio.Task[None], Runnable],
-        servers: list[HttpServer],
-    ) -> None:
+    async def _shutdown(self, leadership: asyncio.Task[None] | None, servers: list[HttpServer]) -> None:
         started = time.monotonic()
         log.info("manager_stopping")
         if leadership is not None:
@@ -220,6 +239,7 @@ class Manager:
         if self.elector is not None and self.elector.config.release_on_cancel:
             await self.elector.release()
         remaining = max(0.0, self.graceful_shutdown_timeout - (time.monotonic() - started))
+        tasks, self._tasks = self._tasks, {}
         await stop_runnables(tasks, remaining)
         await self.cache.stop()
         for server in servers:

@@ -179,3 +179,22 @@ async def test_a_failing_runnable_stops_the_manager(client: Client) -> None:
     manager.add(Broken(), needs_leader_election=False)
     with pytest.raises(RuntimeError, match="broken runnable"):
         await asyncio.wait_for(manager.run(), 10)
+
+
+async def test_controllers_can_be_added_and_removed_while_running(client: Client) -> None:
+    seen: list[Request] = []
+
+    async def record(request: Request) -> Result:
+        seen.append(request)
+        return Result()
+
+    manager = new_manager(client)
+    async with running(manager):
+        await client.create(configmap("existing"))
+        # Started at once, on an informer created on demand; it sees what already exists.
+        late = manager.builder().named("late").for_(CM).complete(ReconcilerFunc(record))
+        await eventually(lambda: Request("default", "existing") in seen)
+        assert late.running
+        await manager.remove(late)
+        assert not late.running
+        assert late not in manager.controllers
