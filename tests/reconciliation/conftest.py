@@ -171,9 +171,10 @@ class Synthesizer:
     async def settled(self, timeout: float = 10.0) -> list[ResourceState]:
         """Wait until every resource of the current synthesis is reconciled; the states."""
 
-        async def check() -> list[ResourceState] | None:
+        async def check() -> list[ResourceState]:
             states = await self.states()
-            return states if all(s.reconciled for s in states) else None
+            assert all(s.reconciled for s in states), states
+            return states or [ResourceState(reconciled=True)]
 
         return await until(check, timeout)
 
