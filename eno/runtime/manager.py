@@ -7,7 +7,9 @@ work and their in-flight reconciles get until the graceful-shutdown deadline to 
 released, other runnables and the cache stop, and the HTTP servers close last.
 
 Losing the lease stops the leader-only runnables at once (the next leader may start soon) and campaigns
-again; regaining it starts them afresh from the cache.
+again; regaining it starts them afresh from the cache. Runnables and controllers added to a running manager
+start at once (leader-only ones if leading); `remove` stops one gracefully. A runnable that raises stops
+the manager, which then raises that error from `run`.
 """
 
 from __future__ import annotations
