@@ -31,15 +31,29 @@ _OLD_SELF = re.compile(r"\boldSelf\b")
 _BRACKET_KEY = re.compile(r"\[\s*'([^']*)'\s*\]")
 
 
+# Whether a schema node's subtree has rules, by node identity; the node is kept alongside so its id cannot be
+# reused while cached. Schemas are read-only once registered, and there are few of them.
+_HAS_RULES: dict[int, tuple[Any, bool]] = {}
+_HAS_RULES_LIMIT = 100_000
+
+
 def has_rules(schema: Any) -> bool:
     """Whether any node of the schema carries x-kubernetes-validations."""
+    if not isinstance(schema, Mapping | list):
+        return False
+    cached = _HAS_RULES.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
     if isinstance(schema, Mapping):
-        if schema.get("x-kubernetes-validations"):
-            return True
-        return any(has_rules(v) for v in schema.values() if isinstance(v, Mapping | list))
-    if isinstance(schema, list):
-        return any(has_rules(v) for v in schema)
-    return False
+        found = bool(schema.get("x-kubernetes-validations")) or any(
+            has_rules(v) for v in schema.values() if isinstance(v, Mapping | list)
+        )
+    else:
+        found = any(has_rules(v) for v in schema)
+    if len(_HAS_RULES) >= _HAS_RULES_LIMIT:
+        _HAS_RULES.clear()
+    _HAS_RULES[id(schema)] = (schema, found)
+    return found
 
 
 def blocked_cause() -> Cause:
@@ -119,7 +133,7 @@ class _RuleValidator:
             self.causes.append(_failure(target, type_name, detail, rule.get("reason")))
 
     def walk(self, value: Any, s: Schema | None, path: str) -> None:
-        if s is None or value is None:
+        if s is None or value is None or not has_rules(s):
             return
         self.check_node(value, s, path)
         if isinstance(value, Mapping):
