@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +28,7 @@ from eno.apiserver.negotiation import Output
 from eno.apiserver.output import render_list, render_object
 from eno.apiserver.registry import ResourceInfo
 from eno.apiserver.requestinfo import RequestInfo
-from eno.apiserver.store import Key
+from eno.apiserver.store import Key, copy_object
 
 Obj = dict[str, Any]
 
@@ -256,7 +255,7 @@ async def update(
     def mutate(old: Obj | None) -> Obj | None:
         if old is None:
             raise errors.not_found(info.group, info.resource, req.name)
-        return strategy.prepare_update(req, old, copy.deepcopy(body), hooks)
+        return strategy.prepare_update(req, old, copy_object(body), hooks)
 
     return await _write(ctx, req, info, output, mutate)
 
@@ -275,7 +274,7 @@ async def _write(
         existed = txn.get(key) is not None
         if req.dry_run:
             current = txn.get(key)
-            result = mutate(copy.deepcopy(current) if current is not None else None)
+            result = mutate(copy_object(current) if current is not None else None)
             stored = result if result is not None else current
         else:
             committed = ctx.write_in(txn, key, mutate)
@@ -350,7 +349,7 @@ async def _apply(
     """Server-side apply: creates a missing object, merges by field ownership otherwise."""
     if not isinstance(config, dict):
         raise errors.bad_request("the applied configuration must be an object")
-    config = strategy.check_type(req, copy.deepcopy(config))
+    config = strategy.check_type(req, copy_object(config))
     # managedFields come from the apply itself; the finish hook would record an Update entry on top.
     apply_hooks = attrs.evolve(hooks, finish=())
     config_rv = config["metadata"].pop("resourceVersion", None)
@@ -390,7 +389,7 @@ async def delete(
     async with ctx.store.transaction() as txn:
         current = txn.get(key)
         if req.dry_run:
-            result = mutate(copy.deepcopy(current) if current is not None else None)
+            result = mutate(copy_object(current) if current is not None else None)
             gone = result is None
             shown = result if result is not None else current
         else:

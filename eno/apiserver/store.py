@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import copy
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -67,6 +66,15 @@ class MemoryBackend:
 
     def commit(self, revision: int, key: Key, obj: Obj | None) -> None:
         return None
+
+
+def copy_object(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars), several times faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: copy_object(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_object(v) for v in value]
+    return value
 
 
 class CompactedError(Exception):
@@ -130,7 +138,7 @@ class Transaction:
 
     def update(self, key: Key, mutate: Mutation) -> Committed:
         current = self._store._objects.get(key)
-        new = mutate(copy.deepcopy(current) if current is not None else None)
+        new = mutate(copy_object(current) if current is not None else None)
         return self.put(key, new)
 
     def put(self, key: Key, new: Obj | None) -> Committed:
@@ -141,8 +149,8 @@ class Transaction:
             if current is None:
                 return Committed(None, None)
             revision = store._next_revision()
-            gone = copy.deepcopy(current)
-            gone.setdefault("metadata", {})["resourceVersion"] = str(revision)
+            # Stored objects are never changed in place: a shallow copy is enough to restamp it.
+            gone = {**current, "metadata": {**current.get("metadata", {}), "resourceVersion": str(revision)}}
             del store._objects[key]
             return Committed(gone, store._record(Event(DELETED, key, gone, current, revision)))
         if current is not None and _same_ignoring_rv(current, new):

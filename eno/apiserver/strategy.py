@@ -8,7 +8,6 @@ computed; `finish` hooks (managedFields) see the final object.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ import attrs
 
 from eno.apiserver import errors, names, validation
 from eno.apiserver.registry import ResourceInfo
+from eno.apiserver.store import copy_object
 
 Obj = dict[str, Any]
 
@@ -225,7 +225,7 @@ def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) ->
         )
     if req.subresource == "status":
         # /status changes status only; everything else stays as stored.
-        result = copy.deepcopy(old)
+        result = copy_object(old)
         if "status" in new:
             result["status"] = new["status"]
         else:
