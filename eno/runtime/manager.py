@@ -21,7 +21,7 @@ import time
 from typing import Any, Protocol, runtime_checkable
 
 import structlog
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
 from eno.runtime.builder import Builder
 from eno.runtime.cache import Cache
@@ -62,6 +62,7 @@ class Manager:
         self.cache = cache or Cache(client)
         # A registry per manager: nothing is shared between managers (or tests) through global state.
         self.registry = registry or CollectorRegistry()
+        register_process_collectors(self.registry)
         self.graceful_shutdown_timeout = graceful_shutdown_timeout
         self.cache_sync_timeout = cache_sync_timeout
         self.handle_signals = handle_signals
@@ -247,6 +248,13 @@ class Manager:
         for server in servers:
             await server.stop()
         log.info("manager_stopped", seconds=round(time.monotonic() - started, 3))
+
+
+def register_process_collectors(registry: CollectorRegistry) -> None:
+    """process_* and python_* series (Go's process_* and go_* in controller-runtime), once per registry."""
+    for collector in (ProcessCollector, PlatformCollector, GCCollector):
+        with contextlib.suppress(ValueError):  # already registered on a shared registry
+            collector(registry=registry)
 
 
 async def stop_runnables(tasks: dict[asyncio.Task[None], Runnable], timeout: float) -> None:

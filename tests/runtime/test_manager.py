@@ -93,6 +93,7 @@ async def test_runs_controllers_serves_probes_and_metrics(client: Client) -> Non
         assert 'controller_runtime_reconcile_total{controller="configmap",result="success"}' in metrics
         assert 'workqueue_adds_total{controller="configmap",name="configmap"}' in metrics
         assert 'controller_runtime_max_concurrent_reconciles{controller="configmap"} 1.0' in metrics
+        assert "process_resident_memory_bytes" in metrics and "python_gc_collections_total" in metrics
 
 
 async def test_owned_objects_map_to_their_owner(client: Client) -> None:
