@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import ipaddress
 import math
 import re
@@ -52,6 +51,15 @@ OBJECT_META_FIELDS = frozenset(
     }
 )
 _RESOURCE_FIELDS = ("apiVersion", "kind", "metadata")
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts, lists, scalars); several times faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
 
 
 def _properties(s: Schema | None) -> Mapping[str, Schema]:
@@ -130,7 +138,7 @@ class _Pruner:
                 elif isinstance(extra, Mapping):
                     out[key] = self.prune(value, extra, child)
                 elif extra is True:
-                    out[key] = copy.deepcopy(value)
+                    out[key] = copy_json(value)
                 else:
                     self.record(child)
             return out
@@ -143,7 +151,7 @@ class _Pruner:
     def skip_prune(self, x: Any, s: Schema | None, path: str, resource_root: bool = False) -> Any:
         """Under x-kubernetes-preserve-unknown-fields: keep unknown members, prune the described ones."""
         if s is None:
-            return copy.deepcopy(x)
+            return copy_json(x)
         if isinstance(x, Mapping):
             props = _properties(s)
             extra = _additional(s)
@@ -158,7 +166,7 @@ class _Pruner:
                 elif isinstance(extra, Mapping):
                     out[key] = self.prune(value, extra, child)
                 else:
-                    out[key] = copy.deepcopy(value)
+                    out[key] = copy_json(value)
             return out
         if isinstance(x, list):
             items = s.get("items")
@@ -171,13 +179,13 @@ class _Pruner:
         ObjectMeta instead (kube round-trips it through the typed struct, dropping unknown fields)."""
         if key == "metadata" and isinstance(value, Mapping):
             return self.object_meta(value, path)
-        return copy.deepcopy(value)
+        return copy_json(value)
 
     def object_meta(self, meta: Mapping[str, Any], path: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in meta.items():
             if key in OBJECT_META_FIELDS:
-                out[key] = copy.deepcopy(value)
+                out[key] = copy_json(value)
             else:
                 self.record(_child_path(path, key))
         return out
@@ -251,14 +259,14 @@ def _default(x: Any, s: Schema | None) -> None:
             if not _has_default(prop):
                 continue
             if key not in x or _is_non_nullable_null(x[key], prop):
-                x[key] = copy.deepcopy(prop["default"])
+                x[key] = copy_json(prop["default"])
         extra = _additional(s)
         for key, value in list(x.items()):
             if key in props:
                 _default(value, props[key])
             elif isinstance(extra, Mapping):
                 if _is_non_nullable_null(value, extra) and _has_default(extra):
-                    x[key] = copy.deepcopy(extra["default"])
+                    x[key] = copy_json(extra["default"])
                 _default(x[key], extra)
     elif isinstance(x, list):
         items = s.get("items")
@@ -266,13 +274,13 @@ def _default(x: Any, s: Schema | None) -> None:
             return
         for i, value in enumerate(x):
             if _is_non_nullable_null(value, items) and _has_default(items):
-                x[i] = copy.deepcopy(items["default"])
+                x[i] = copy_json(items["default"])
             _default(x[i], items)  # defaults inside a default apply too
 
 
 def apply_defaults(obj: Mapping[str, Any], schema: Schema | None) -> dict[str, Any]:
     """Apply `default`s to absent (or non-nullable null) members of present objects. New object."""
-    out = copy.deepcopy(dict(obj))
+    out: dict[str, Any] = copy_json(dict(obj))
     _drop_non_nullable_nulls(out, schema)
     _default(out, schema)
     return out
