@@ -27,6 +27,7 @@ from eno.runtime.leaderelection import (
 from eno.runtime.manager import Manager
 from eno.runtime.reconcile import ReconcilerFunc, Request, Result
 from tests.eventually import eventually
+from tests.runtime.test_informer_faults import FaultProxy
 
 CM = GVK("", "v1", "ConfigMap")
 MICRO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -321,3 +322,28 @@ async def test_a_failing_leader_only_runnable_stops_the_manager_and_releases(cli
     with pytest.raises(RuntimeError, match="broken leader runnable"):
         await asyncio.wait_for(manager.run(), 10)
     assert (await lease_spec(clients[2]))["holderIdentity"] == ""
+
+
+async def test_a_leader_cut_off_from_the_server_stops_its_controllers_and_recovers(
+    apiserver: ApiServer, clients: list[Client]
+) -> None:
+    proxy = FaultProxy(apiserver.url)
+    await proxy.start()
+    try:
+        async with await Client.from_url(proxy.url, qps=0) as flaky:
+            replica = Replica(flaky, "a", [])
+            replica.start()
+            try:
+                await eventually(lambda: replica.leading and replica.controller.running, timeout=10)
+                # Every read and write of the lease now fails with a 500: renewals cannot succeed.
+                faults = [proxy.fail(verb, 500, times=1_000_000) for verb in ("get", "update")]
+                await eventually(lambda: not replica.leading and not replica.controller.running, timeout=10)
+                for fault in faults:
+                    fault.times = 0
+                await eventually(lambda: replica.leading and replica.controller.running, timeout=10)
+                spec = await lease_spec(clients[2])
+                assert (spec["holderIdentity"], spec["leaseTransitions"]) == ("a", 0)  # nobody else held it
+            finally:
+                await replica.kill()
+    finally:
+        await proxy.stop()
