@@ -491,6 +491,9 @@ def field_value(obj: Mapping[str, Any], path: str) -> str:
         node = node[part]
     if node is None:
         return ""
+    if path == "source" and isinstance(node, Mapping):
+        # An Event's `source` field label is its reporting component (kube's event field set).
+        return str(node.get("component") or "")
     if isinstance(node, bool):
         return "true" if node else "false"
     return str(node)

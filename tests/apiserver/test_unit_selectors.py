@@ -275,3 +275,9 @@ def test_selectable_field_labels() -> None:
         "spec.color",
         "status.phase",
     )
+
+
+def test_event_source_field_is_the_component() -> None:
+    event = {"metadata": {"name": "e"}, "source": {"component": "kubelet", "host": "n1"}}
+    assert parse_field_selector("source=kubelet").matches(event)
+    assert not parse_field_selector("source=other").matches(event)
