@@ -46,6 +46,7 @@ class Builder:
         self._log_name: str | None = None
         self._max_concurrent_reconciles = 1
         self._rate_limiter: RateLimiter[Request] | None = None
+        self._needs_leader_election = True
         self._global_predicates: tuple[Predicate, ...] = ()
 
     def named(self, name: str, log_name: str | None = None) -> Builder:
@@ -82,7 +83,10 @@ class Builder:
         *,
         max_concurrent_reconciles: int | None = None,
         rate_limiter: RateLimiter[Request] | None = None,
+        needs_leader_election: bool | None = None,
     ) -> Builder:
+        if needs_leader_election is not None:
+            self._needs_leader_election = needs_leader_election
         if max_concurrent_reconciles is not None:
             self._max_concurrent_reconciles = max_concurrent_reconciles
         if rate_limiter is not None:
@@ -102,6 +106,7 @@ class Builder:
             registry=manager.registry,
             log_name=self._log_name,
             cache_sync_timeout=manager.cache_sync_timeout,
+            needs_leader_election=self._needs_leader_election,
         )
         watches = [self._for] if self._for else []
         for watch in [*watches, *self._watches]:

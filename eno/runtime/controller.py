@@ -91,6 +91,7 @@ class Controller:
         clock: Clock | None = None,
         log_name: str | None = None,
         cache_sync_timeout: float = 120.0,
+        needs_leader_election: bool = True,
     ) -> None:
         if max_concurrent_reconciles < 1:
             raise ValueError("max_concurrent_reconciles must be at least 1")
@@ -98,6 +99,8 @@ class Controller:
         self.reconciler = reconciler
         self.max_concurrent_reconciles = max_concurrent_reconciles
         self.cache_sync_timeout = cache_sync_timeout
+        # False runs it on every replica (e.g. telemetry that only reads), as controller-runtime's option.
+        self.needs_leader_election = needs_leader_election
         self._rate_limiter = rate_limiter
         self._registry = registry
         self._clock = clock

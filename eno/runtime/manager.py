@@ -96,7 +96,7 @@ class Manager:
 
     def add_controller(self, controller: Controller) -> None:
         self.controllers.append(controller)
-        self.add(controller)
+        self.add(controller, needs_leader_election=controller.needs_leader_election)
 
     def add(self, runnable: Runnable, *, needs_leader_election: bool = True) -> None:
         """Register a runnable; on a running manager it starts at once (if it may run now).

@@ -347,3 +347,33 @@ async def test_a_leader_cut_off_from_the_server_stops_its_controllers_and_recove
                 await replica.kill()
     finally:
         await proxy.stop()
+
+
+async def test_controllers_that_need_no_election_run_on_every_replica(clients: list[Client]) -> None:
+    reconciled: list[tuple[str, str]] = []
+    everywhere: list[tuple[str, str]] = []
+    pair = [Replica(clients[i], name, reconciled) for i, name in enumerate(("a", "b"))]
+    telemetry = []
+    for replica in pair:
+
+        async def note(request: Request, who: str = replica.identity) -> Result:
+            everywhere.append((who, request.name))
+            return Result()
+
+        controller = (
+            replica.manager.builder()
+            .named("telemetry")
+            .for_(CM)
+            .with_options(needs_leader_election=False)
+            .complete(ReconcilerFunc(note))
+        )
+        telemetry.append(controller)
+        replica.start()
+    try:
+        await eventually(lambda: exactly_one_leads(pair), timeout=10)
+        await configmap(clients[2], "seen-by-all")
+        await eventually(lambda: {("a", "seen-by-all"), ("b", "seen-by-all")} <= set(everywhere))
+        assert all(c.running for c in telemetry)
+    finally:
+        for replica in pair:
+            await replica.kill()
