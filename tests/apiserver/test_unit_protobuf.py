@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eno.apiserver.errors import ApiError
 from eno.apiserver.protobuf import MAGIC, decode_object
@@ -251,3 +254,50 @@ def test_refusals(body: bytes, code: int) -> None:
     assert info.value.code == code
     if code == 415:
         assert "application/json" in info.value.message
+
+
+_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=8)
+_maps = st.dictionaries(_text, _text, max_size=3)
+
+
+def _map_fields(number: int, values: dict[str, Any]) -> list[Field]:
+    return [(number, [(1, k), (2, v)]) for k, v in values.items()]
+
+
+@given(
+    name=st.from_regex(r"\A[a-z][a-z0-9-]{0,10}\Z"),
+    labels=_maps,
+    annotations=_maps,
+    data=_maps,
+    binary=st.dictionaries(_text, st.binary(max_size=8), max_size=2),
+    immutable=st.none() | st.booleans(),
+)
+def test_configmap_round_trip(
+    name: str,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    data: dict[str, str],
+    binary: dict[str, bytes],
+    immutable: bool | None,
+) -> None:
+    meta: list[Field] = [
+        (1, name),
+        (2, ""),
+        (7, 0),
+        (8, []),
+        *_map_fields(11, labels),
+        *_map_fields(12, annotations),
+    ]
+    obj: list[Field] = [(1, meta), *_map_fields(2, data), *_map_fields(3, binary)]
+    if immutable is not None:
+        obj.append((4, immutable))
+    decoded = decode_object(envelope("v1", "ConfigMap", obj))
+    expected_meta: dict[str, Any] = {"name": name}
+    if labels:
+        expected_meta["labels"] = labels
+    if annotations:
+        expected_meta["annotations"] = annotations
+    assert decoded["metadata"] == expected_meta
+    assert decoded.get("data", {}) == data
+    assert decoded.get("binaryData", {}) == {k: base64.b64encode(v).decode() for k, v in binary.items()}
+    assert decoded.get("immutable") == immutable
