@@ -667,6 +667,20 @@ def openapi_v2(resources: Iterable[ResourceInfo]) -> Doc:
     }
 
 
+OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+
+
+def openapi_v2_protobuf() -> bytes:
+    """A minimal /openapi/v2 in the protobuf form kubectl asks for (gnostic's openapi_v2.Document): version
+    and info, no definitions. kubectl reads it for client-side validation of `kind: List` manifests and
+    for apply's patch computation; with no definitions it skips the former (the server still validates
+    every item) and uses its compiled-in types for the latter, which is what we want (decision 0150)."""
+    from eno.apiserver.protobuf import encode_fields
+
+    info = encode_fields([(1, "Kubernetes"), (2, KUBE_VERSION)])
+    return encode_fields([(1, "2.0"), (2, info), (8, b"")])
+
+
 def openapi_document(resources: Sequence[ResourceInfo], parts: Sequence[str]) -> Doc | None:
     """Route /openapi/...: parts after "openapi" (["v2"], ["v3"], ["v3", "apis", g, v]); None means 404."""
     parts = [p for p in parts if p]

@@ -547,3 +547,32 @@ def decode_object(body: bytes) -> dict[str, Any]:
     except (_Malformed, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise errors.bad_request(f"provided object is not a valid protobuf: {exc}") from None
     return {"apiVersion": api_version, "kind": kind, **obj}
+
+
+# --- encoding (for the few protobuf documents the server itself serves) ---
+
+
+def _encode_varint(value: int) -> bytes:
+    value &= (1 << 64) - 1  # negative numbers are sign-extended to 64 bits, as protobuf does
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def encode_fields(fields: list[tuple[int, int | bool | str | bytes]]) -> bytes:
+    """A protobuf message from (field number, value) pairs: ints and bools as varints, str and bytes (an
+    already encoded sub-message included) length-delimited."""
+    out = bytearray()
+    for number, value in fields:
+        if isinstance(value, bool | int):
+            out += _encode_varint(number << 3) + _encode_varint(int(value))
+        else:
+            data = value.encode() if isinstance(value, str) else value
+            out += _encode_varint(number << 3 | 2) + _encode_varint(len(data)) + data
+    return bytes(out)

@@ -209,3 +209,16 @@ def test_v2_document() -> None:
     patch = doc["paths"]["/apis/example.com/v1/namespaces/{namespace}/widgets/{name}"]["patch"]
     assert {p["name"] for p in patch["parameters"]} >= {"body", "fieldValidation", "force"}
     assert "#/components/" not in str(doc)
+
+
+def test_v2_protobuf_document_is_a_minimal_gnostic_document() -> None:
+    from eno.apiserver.protobuf import _wire_fields
+
+    fields = _wire_fields(openapi.openapi_v2_protobuf())
+    assert [(n, v) for n, _w, v in fields if n in (1, 8)] == [(1, b"2.0"), (8, b"")]
+    [info] = [v for n, _w, v in fields if n == 2]
+    assert isinstance(info, bytes)
+    assert [(n, v) for n, _w, v in _wire_fields(info)] == [
+        (1, b"Kubernetes"),
+        (2, openapi.KUBE_VERSION.encode()),
+    ]

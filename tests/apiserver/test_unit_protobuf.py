@@ -301,3 +301,12 @@ def test_configmap_round_trip(
     assert decoded.get("data", {}) == data
     assert decoded.get("binaryData", {}) == {k: base64.b64encode(v).decode() for k, v in binary.items()}
     assert decoded.get("immutable") == immutable
+
+
+def test_encode_fields_matches_the_test_writer() -> None:
+    from eno.apiserver.protobuf import encode_fields
+
+    nested = encode_fields([(1, "a"), (2, -1)])
+    assert encode_fields([(1, 150), (2, True), (3, nested)]) == enc(
+        [(1, 150), (2, True), (3, [(1, "a"), (2, -1)])]
+    )
