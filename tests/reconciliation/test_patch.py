@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eno.runtime.client import Client
+from tests.eventually import eventually
 from tests.reconciliation.conftest import CONFIGMAP, Synthesizer, configmap, get_or_none, until
 
 GROUP = "eno.azure.io/readiness-group"
@@ -89,7 +90,7 @@ async def test_deletion_before_creation(eno, synth: Synthesizer, client: Client)
     assert created["data"] == {"value": "new"}
     # Several interval passes later the object is still the same one.
     seen = _count(eno)
-    await until(lambda: _count(eno) > seen + 5)
+    await eventually(lambda: _count(eno) > seen + 5)
     assert (await client.get(CONFIGMAP, "a", "default"))["metadata"]["uid"] == created["metadata"]["uid"]
 
 
