@@ -667,7 +667,9 @@ def openapi_v2(resources: Iterable[ResourceInfo]) -> Doc:
     }
 
 
-OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+# What kubectl asks for (the "@" form) and what kube answers with (Go's mime parser rejects the "@").
+OPENAPI_V2_PROTOBUF_ACCEPT = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 
 
 def openapi_v2_protobuf() -> bytes:
