@@ -106,7 +106,7 @@ class Controller:
         self._clock = clock
         self.queue = self._new_queue()
         self._watches: list[tuple[Source, WatchHandler]] = []
-        self._stopping = False
+        self._stop_requested = asyncio.Event()
         self._running = False
         self._runs = 0
         self.log_name = log_name or name
@@ -165,30 +165,50 @@ class Controller:
             self._running = False
 
     async def _run(self) -> None:
-        self._runs += 1
-        if self.queue.shutting_down():
-            self.queue = self._new_queue()
-        self._stopping = False
-        for source, _ in self._watches:
-            if not await source.wait_for_sync(self.cache_sync_timeout):
-                raise SourceSyncTimeout(f"controller {self.name}: caches did not sync")
-        if self._runs > 1:
-            # Events seen while stopped went nowhere; start from the caches' full state instead.
-            for source, watch_handler in self._watches:
-                for obj in source.list():
-                    watch_handler.on_add(obj)
-        if self._metrics:
-            self._metrics.max_concurrent_reconciles.set(self.max_concurrent_reconciles)
-        self._log.info("controller_started", workers=self.max_concurrent_reconciles)
-        workers = [asyncio.create_task(self._worker()) for _ in range(self.max_concurrent_reconciles)]
         try:
-            await asyncio.gather(*workers)
+            if not await self._wait_for_sources():
+                return  # shut down before it started
+            self._runs += 1
+            if self._runs > 1:
+                # Events seen while stopped went nowhere; start from the caches' full state instead.
+                for source, watch_handler in self._watches:
+                    for obj in source.list():
+                        watch_handler.on_add(obj)
+            if self._metrics:
+                self._metrics.max_concurrent_reconciles.set(self.max_concurrent_reconciles)
+            self._log.info("controller_started", workers=self.max_concurrent_reconciles)
+            workers = [asyncio.create_task(self._worker()) for _ in range(self.max_concurrent_reconciles)]
+            try:
+                await asyncio.gather(*workers)
+            finally:
+                self.queue.shut_down()
+                for worker in workers:
+                    worker.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+                self._log.info("controller_stopped")
         finally:
+            # Ready to run again (after a lost lease is regained): a fresh queue, no pending stop.
             self.queue.shut_down()
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            self._log.info("controller_stopped")
+            self.queue = self._new_queue()
+            self._stop_requested = asyncio.Event()
+
+    async def _wait_for_sources(self) -> bool:
+        """True once every watched cache has synced; False if shutdown was asked for first."""
+        if self._stop_requested.is_set():
+            return False
+        stop = asyncio.create_task(self._stop_requested.wait())
+        try:
+            for source, _ in self._watches:
+                synced = asyncio.create_task(source.wait_for_sync(self.cache_sync_timeout))
+                await asyncio.wait({synced, stop}, return_when=asyncio.FIRST_COMPLETED)
+                if not synced.done():
+                    synced.cancel()
+                    return False
+                if not synced.result():
+                    raise SourceSyncTimeout(f"controller {self.name}: caches did not sync")
+            return not stop.done()
+        finally:
+            stop.cancel()
 
     async def shutdown(self, timeout: float | None = None) -> bool:
         """Stop taking work and wait for in-flight reconciles; False if some did not finish in time.
@@ -196,7 +216,7 @@ class Controller:
         Requests still queued are dropped, not reconciled: the next leader or start reconciles everything
         from its cache anyway.
         """
-        self._stopping = True
+        self._stop_requested.set()
         return await self.queue.shut_down_with_drain(timeout)
 
     async def _worker(self) -> None:
@@ -206,7 +226,7 @@ class Controller:
             except ShutDown:
                 return
             try:
-                if not self._stopping:
+                if not self._stop_requested.is_set():
                     await self._reconcile(request)
             finally:
                 self.queue.done(request)

@@ -394,3 +394,36 @@ def test_every_last_event_is_followed_by_a_successful_reconcile(
 @settings(max_examples=1000, deadline=None)
 def test_event_storm_soak(events: Events, workers: int, failure_rate: float, seed: int) -> None:
     asyncio.run(storm(events, workers, failure_rate, seed))
+
+
+class SlowSyncSource(ListSource):
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = False
+
+    async def wait_for_sync(self, timeout: float) -> bool:
+        self.waiting = True
+        await asyncio.Event().wait()  # never syncs
+        return True
+
+
+async def test_shutdown_interrupts_a_controller_waiting_for_its_caches() -> None:
+    controller = Controller("test", Recorder(), cache_sync_timeout=3600)
+    source = SlowSyncSource()
+    controller.watch(source, EnqueueRequestForObject())
+    task = asyncio.create_task(controller.run())
+    await eventually(lambda: source.waiting)
+    assert await controller.shutdown(timeout=5)
+    await asyncio.wait_for(task, 5)  # returns instead of waiting out the sync timeout
+
+
+async def test_a_shutdown_before_the_start_is_honoured_and_the_next_run_works() -> None:
+    recorder = Recorder()
+    controller, events = make(recorder)
+    task = asyncio.create_task(controller.run())
+    await controller.shutdown(timeout=5)  # before the task got to run
+    await asyncio.wait_for(task, 5)
+    assert recorder.calls == []
+    async with running(controller):
+        events.on_add(cm("a"))
+        await eventually(lambda: recorder.calls == [Request("ns", "a")])
