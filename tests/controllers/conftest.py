@@ -85,6 +85,8 @@ async def running(url: str, *setups: Setup, **cache_options: Any) -> AsyncIterat
         for setup in setups:
             setup(manager)
         task = asyncio.create_task(manager.run())
+        # Manager.run() clears a stop requested before it started (S-needs.md): wait until it leads.
+        await asyncio.wait_for(manager.leading.wait(), 10)
         try:
             yield manager
         finally:
