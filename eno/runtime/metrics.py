@@ -25,6 +25,8 @@ RECONCILE_BUCKETS = (
 
 
 class QueueTimings(Protocol):
+    def __len__(self) -> int: ...
+
     def unfinished_work_seconds(self) -> float: ...
 
     def longest_running_processor_seconds(self) -> float: ...
@@ -82,7 +84,9 @@ class WorkqueueMetrics:
         queues = self._queues.setdefault(name, weakref.WeakSet())
         queues.add(queue)
         if first:
-            # Computed on scrape (client-go updates these from a 500 ms ticker instead).
+            # Computed on scrape (client-go updates these from a 500 ms ticker instead); depth too, so a
+            # queue that is dropped with items still queued stops counting.
+            self.depth.labels(name, name, "").set_function(_sum_of(queues, lambda q: float(len(q))))
             self.unfinished_work.labels(name, name).set_function(
                 _sum_of(queues, lambda q: q.unfinished_work_seconds())
             )
@@ -92,7 +96,6 @@ class WorkqueueMetrics:
         # Label lookups cost more than the updates: a queue keeps its children.
         return QueueSeries(
             adds=self.adds.labels(name, name),
-            depth=self.depth.labels(name, name, ""),
             queue_duration=self.queue_duration.labels(name, name),
             work_duration=self.work_duration.labels(name, name),
             retries=self.retries.labels(name, name),
@@ -104,7 +107,6 @@ class QueueSeries:
     """One queue's labelled series."""
 
     adds: Counter
-    depth: Gauge
     queue_duration: Histogram
     work_duration: Histogram
     retries: Counter

@@ -85,8 +85,6 @@ class WorkQueue(Generic[T]):
     def _push(self, item: T) -> None:
         self._queue.append(item)
         self._added_at.setdefault(item, self._clock.now())
-        if self._metrics:
-            self._metrics.depth.inc()
         self._wake_getter()
 
     def _wake_getter(self) -> None:
@@ -105,7 +103,6 @@ class WorkQueue(Generic[T]):
         item = self._queue.popleft()
         now = self._clock.now()
         if self._metrics:
-            self._metrics.depth.dec()
             added = self._added_at.get(item)
             if added is not None:
                 self._metrics.queue_duration.observe(max(0.0, now - added))

@@ -213,3 +213,15 @@ def test_no_item_is_handed_to_two_workers_and_every_add_is_processed(
 @settings(max_examples=2000, deadline=None)
 def test_concurrency_soak(schedule: Schedule, workers: int, seed: int) -> None:
     asyncio.run(run_workers(schedule, workers, seed))
+
+
+def test_depth_forgets_a_dropped_queue() -> None:
+    registry = CollectorRegistry()
+    queue: WorkQueue[str] = WorkQueue("q", registry=registry, clock=FakeClock())
+    queue.add("a")
+    queue.add("b")
+    assert sample(registry, "workqueue_depth", priority="") == 2
+    queue.shut_down()  # still holds its items until handed out...
+    assert sample(registry, "workqueue_depth", priority="") == 2
+    del queue  # ...but once dropped (a controller renews its queue) they no longer count
+    assert sample(registry, "workqueue_depth", priority="") == 0
