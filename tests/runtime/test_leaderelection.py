@@ -253,7 +253,8 @@ async def test_a_crashed_leader_is_replaced_within_the_lease_duration(clients: l
         handover = time.monotonic() - killed
         # Expiry is measured from when the follower last saw the record change (up to one retry period
         # before the kill), plus up to one jittered retry period before it looks again.
-        assert handover <= FAST["lease_duration"] + 2.2 * FAST["retry_period"] + 0.5
+        # 1 s of slack for a loaded CI machine; `make soak` prints the measured spread.
+        assert handover <= FAST["lease_duration"] + 2.2 * FAST["retry_period"] + 1.0
 
 
 async def test_a_manager_that_loses_the_lease_stops_its_controllers_and_reacquires(
