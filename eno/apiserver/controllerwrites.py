@@ -33,7 +33,8 @@ def delete_object(
 
     def mutate(old: Obj | None) -> Obj | None:
         assert old is not None
-        return strategy.prepare_delete(req, deletion.with_gc_finalizers(old, options), dict(options))
+        # The same rule as a client's DELETE (namespaces have their own).
+        return ctx.delete(req, old, dict(options))
 
     return ctx.write_in(txn, key, mutate)
 

@@ -21,14 +21,9 @@ DEPLOY = "/apis/apps/v1/namespaces/d/deployments"
 
 @pytest.fixture
 async def faulty() -> AsyncIterator[tuple[ApiServer, Faults]]:
-    """A running ApiServer with a fault injector behind its own middleware (as the server wires it)."""
-    srv = ApiServer(bookmark_interval=0.2)
-    faults = getattr(srv, "faults", None)
-    if faults is None:
-        faults = Faults(srv.store)
-        srv.app.middlewares.append(faults.middleware)
-    async with srv:
-        yield srv, faults
+    """A running ApiServer and its fault injector."""
+    async with ApiServer(bookmark_interval=0.2) as srv:
+        yield srv, srv.faults
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ Obj = dict[str, Any]
 
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[ApiServer, GarbageCollector]]:
-    async with ApiServer() as srv:
+    async with ApiServer(controllers=False) as srv:
         collector = GarbageCollector(srv.store, ContextExecutor(srv.context))
         collector.start()
         try:
@@ -143,7 +143,7 @@ async def test_dependent_of_a_missing_owner_is_collected(server: Any) -> None:
 
 
 async def test_a_collector_started_later_finds_existing_garbage() -> None:
-    async with ApiServer() as srv:
+    async with ApiServer(controllers=False) as srv:
         owner = await create(srv, "owner")
         await create(srv, "child", owner)
         async with srv.store.transaction() as txn:

@@ -123,7 +123,7 @@ def test_conditions_report_remaining_content_and_finalizers() -> None:
 
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[ApiServer, nsl.NamespaceController]]:
-    async with ApiServer() as srv:
+    async with ApiServer(controllers=False) as srv:
         controller = nsl.NamespaceController(srv.context, lambda: NOW)
         controller.start()
         try:
