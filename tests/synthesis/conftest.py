@@ -1,0 +1,162 @@
+"""Fixtures for synthesis: the embedded server with its kubelet and Eno's CRDs, a manager running the
+synthesis controllers, and small helpers that play the scheduler's part (dispatching a synthesis)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import pytest
+import yaml
+
+from controllers import synthesis
+from eno.api.v1 import Composition, ResourceSlice, Synthesizer
+from eno.api.v1 import constants as c
+from eno.api.v1.times import now
+from eno.apiserver.kubelet import Kubelet
+from eno.apiserver.server import ApiServer
+from eno.runtime.cache import Cache
+from eno.runtime.client import Client
+from eno.runtime.manager import Manager
+from eno.synthesis.pod import PodOptions
+from tests.eventually import eventually
+
+CRDS = Path(__file__).resolve().parents[2] / "manifests" / "crds"
+# The local shim: what the pod runs in front of the synthesizer on the embedded kubelet.
+LOCAL_SHIM = (sys.executable, "-m", "eno.synthesis.shim")
+T = TypeVar("T")
+
+
+async def until(check: Callable[[], Awaitable[T]], timeout: float = 15.0, message: str = "condition") -> T:
+    result: T = await eventually(check, timeout=timeout, message=message)
+    return result
+
+
+def options(**changes: Any) -> synthesis.Options:
+    base = synthesis.Options(pod=PodOptions(namespace="default", shim_command=LOCAL_SHIM))
+    return attrs.evolve(base, **changes)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[ApiServer]:
+    srv = ApiServer(bookmark_interval=0.2)
+    kubelet = Kubelet(srv)
+    async with srv, kubelet:
+        async with await Client.from_url(srv.url, qps=0) as client:
+            for path in sorted(CRDS.glob("*.yaml")):
+                await client.create(yaml.safe_load(path.read_text()))
+        yield srv
+
+
+@pytest.fixture
+async def client(server: ApiServer) -> AsyncIterator[Client]:
+    async with await Client.from_url(server.url, qps=0) as c:
+        yield c
+
+
+@asynccontextmanager
+async def running(url: str, opts: synthesis.Options) -> AsyncIterator[Manager]:
+    async with await Client.from_url(url, qps=0) as client:
+        cache = Cache(
+            client,
+            by_kind=synthesis.cache_options(opts),
+            informer_settings={"backoff_base": 0.05, "backoff_cap": 0.5},
+        )
+        manager = Manager(
+            client, cache=cache, health_probe_address=None, metrics_address=None, graceful_shutdown_timeout=5
+        )
+        synthesis.setup(manager, opts)
+        task = asyncio.create_task(manager.run())
+        try:
+            yield manager
+        finally:
+            manager.stop()
+            await asyncio.wait_for(task, 10)
+
+
+async def make_synthesizer(client: Client, name: str, command: list[str], **spec: Any) -> Synthesizer:
+    body = {
+        "apiVersion": c.API_VERSION,
+        "kind": "Synthesizer",
+        "metadata": {"name": name},
+        "spec": {"image": "example.com/synth:1", "command": command, **spec},
+    }
+    return Synthesizer.from_dict(await client.create(body))
+
+
+async def set_command(client: Client, name: str, command: list[str]) -> None:
+    await client.patch(Synthesizer, name, None, {"spec": {"command": command}}, patch_type="merge")
+
+
+async def make_composition(client: Client, name: str, synth: str, **spec: Any) -> Composition:
+    body = {
+        "apiVersion": c.API_VERSION,
+        "kind": "Composition",
+        "metadata": {"name": name, "namespace": "default", "finalizers": [c.FINALIZER_CLEANUP]},
+        "spec": {"synthesizer": {"name": synth}, **spec},
+    }
+    return Composition.from_dict(await client.create(body))
+
+
+async def dispatch(client: Client, name: str) -> str:
+    """Start a synthesis as the scheduler does: a new in-flight synthesis with a fresh UUID."""
+    comp = await client.get(Composition, name, "default")
+    new = str(uuid.uuid4())
+    body = {
+        "status": {
+            "inFlightSynthesis": {
+                "uuid": new,
+                "initialized": now(),
+                "observedCompositionGeneration": comp.generation,
+                "attempts": 1,
+            }
+        }
+    }
+    await client.patch(Composition, name, "default", body, patch_type="merge", subresource="status")
+    return new
+
+
+async def current_is(client: Client, name: str, uuid_: str) -> Composition:
+    async def check() -> Composition | None:
+        comp = await client.get(Composition, name, "default")
+        current = comp.status.current_synthesis
+        return comp if current is not None and current.uuid == uuid_ else None
+
+    comp = await until(check, message=f"current synthesis {uuid_}")
+    assert comp is not None
+    return comp
+
+
+async def failed_with(client: Client, name: str, uuid_: str) -> tuple[Composition, str]:
+    """The composition once its in-flight synthesis `uuid_` carries an error result."""
+
+    async def check() -> tuple[Composition, str] | None:
+        comp = await client.get(Composition, name, "default")
+        in_flight = comp.status.in_flight_synthesis
+        if in_flight is None or in_flight.uuid != uuid_:
+            return None
+        errors = [r.message for r in in_flight.results if r.severity == "error"]
+        return (comp, errors[0]) if errors else None
+
+    result = await until(check, message=f"an error on synthesis {uuid_}")
+    assert result is not None
+    return result
+
+
+async def slices_of(client: Client, comp: Composition) -> list[ResourceSlice]:
+    current = comp.status.current_synthesis
+    assert current is not None
+    return [await client.get(ResourceSlice, ref.name, comp.namespace) for ref in current.resource_slices]
+
+
+def script(tmp: Path, name: str, text: str) -> str:
+    path = tmp / name
+    path.write_text(text)
+    path.chmod(0o755)
+    return str(path)

@@ -1,0 +1,315 @@
+"""Synthesis end to end on the embedded server: real synthesizer processes in pods run by the kubelet,
+the KRM exchange over attach, slices and the status swap, and bad outputs that must change nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eno.api.v1 import ResourceSlice
+from eno.api.v1 import constants as c
+from eno.apiserver.server import ApiServer
+from eno.runtime.client import Client
+from eno.runtime.gvk import GVK
+from eno.synthesis.attach import POD
+from tests.synthesis.conftest import (
+    current_is,
+    dispatch,
+    failed_with,
+    make_composition,
+    make_synthesizer,
+    options,
+    running,
+    script,
+    set_command,
+    slices_of,
+    until,
+)
+
+PY = sys.executable
+EVENT = GVK("", "v1", "Event")
+UUID_LABEL = c.LABEL_SYNTHESIS_UUID
+NAME_LABEL = c.LABEL_COMPOSITION_NAME
+
+# Reads the whole input (to EOF), echoes every input back as a ConfigMap named after its key.
+ECHO_INPUTS = """
+import json, os, sys
+doc = json.load(sys.stdin)
+assert doc["kind"] == "ResourceList", doc
+items = []
+for obj in doc["items"]:
+    key = obj["metadata"]["annotations"]["eno.azure.io/input-key"]
+    items.append({"apiVersion": "v1", "kind": "ConfigMap",
+                  "metadata": {"name": "from-" + key, "namespace": "default"},
+                  "data": {"value": obj["data"]["value"], "optional": json.dumps(doc["functionConfig"])}})
+items.append({"apiVersion": "v1", "kind": "ConfigMap",
+              "metadata": {"name": "env", "namespace": "default"},
+              "data": {"composition": os.environ["COMPOSITION_NAME"], "uuid": os.environ["SYNTHESIS_UUID"]}})
+print("synthesized", len(items), file=sys.stderr)
+json.dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items}, sys.stdout)
+"""
+
+# Like Eno's shell examples: prints at once and never reads stdin.
+PRINT_FIRST_SH = (
+    "#!/bin/sh\n"
+    'echo "starting" >&2\n'
+    """echo '{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":["""
+    """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s","namespace":"default"},"""
+    """"data":{"k":"v"}}]}'\n"""
+    'echo "done" >&2\n'
+)
+
+
+def configmap(name: str, value: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": "default"},
+        "data": {"value": value},
+    }
+
+
+def manifests(slices: list[ResourceSlice]) -> list[tuple[str, bool]]:
+    out = []
+    for piece in slices:
+        for m in piece.spec.resources:
+            out.append((json.loads(m.manifest)["metadata"]["name"], m.deleted))
+    return out
+
+
+async def test_first_synthesis_reads_inputs_and_writes_slices(server: ApiServer, client: Client) -> None:
+    await client.create(configmap("input-a", "A"))
+    refs = [
+        {"key": "a", "resource": {"version": "v1", "kind": "ConfigMap"}},
+        {"key": "opt", "resource": {"version": "v1", "kind": "ConfigMap"}, "optional": True},
+    ]
+    await make_synthesizer(client, "echo", [PY, "-c", ECHO_INPUTS], refs=refs)
+    await make_composition(
+        client,
+        "comp",
+        "echo",
+        bindings=[
+            {"key": "a", "resource": {"name": "input-a", "namespace": "default"}},
+            {"key": "opt", "resource": {"name": "missing", "namespace": "default"}},
+        ],
+    )
+    async with running(server.url, options()):
+        uid = await dispatch(client, "comp")
+        comp = await current_is(client, "comp", uid)
+    current = comp.status.current_synthesis
+    assert current is not None and comp.status.in_flight_synthesis is None
+    assert current.synthesized is not None
+    assert [r.key for r in current.input_revisions] == ["a"]
+    slices = await slices_of(client, comp)
+    assert len(slices) == 1
+    piece = slices[0]
+    assert piece.metadata["generateName"] == "comp-"
+    assert piece.finalizers == (c.FINALIZER_CLEANUP,)
+    owner = piece.metadata["ownerReferences"][0]
+    assert (owner["kind"], owner["name"], owner["controller"]) == ("Composition", "comp", True)
+    assert piece.spec.synthesis_uuid == ""  # the outgoing (none) synthesis's UUID, as Eno
+    docs = [json.loads(m.manifest) for m in piece.spec.resources]
+    assert docs[0]["metadata"]["name"] == "from-a" and docs[0]["data"]["value"] == "A"
+    assert json.loads(docs[0]["data"]["optional"])["optionalRefs"] == ["opt"]
+    assert docs[1]["data"] == {"composition": "comp", "uuid": uid}
+
+
+async def test_print_first_shell_synthesizer_loses_nothing(
+    server: ApiServer, client: Client, tmp_path: Path
+) -> None:
+    path = script(tmp_path, "synth.sh", PRINT_FIRST_SH % "printed")
+    await make_synthesizer(client, "sh", ["/bin/sh", path])
+    await make_composition(client, "comp", "sh")
+    async with running(server.url, options()):
+        uid = await dispatch(client, "comp")
+        comp = await current_is(client, "comp", uid)
+    assert manifests(await slices_of(client, comp)) == [("printed", False)]
+
+
+async def test_resynthesis_rotates_and_tombstones(server: ApiServer, client: Client, tmp_path: Path) -> None:
+    await make_synthesizer(client, "sh", ["/bin/sh", script(tmp_path, "one.sh", PRINT_FIRST_SH % "one")])
+    await make_composition(client, "comp", "sh")
+    async with running(server.url, options()):
+        first = await dispatch(client, "comp")
+        await current_is(client, "comp", first)
+        await set_command(client, "sh", ["/bin/sh", script(tmp_path, "two.sh", PRINT_FIRST_SH % "two")])
+        second = await dispatch(client, "comp")
+        comp = await current_is(client, "comp", second)
+    previous = comp.status.previous_synthesis
+    assert previous is not None and previous.uuid == first
+    slices = await slices_of(client, comp)
+    assert manifests(slices) == [("two", False), ("one", True)]
+    assert slices[0].spec.synthesis_uuid == first
+
+
+async def test_output_over_512k_splits_into_slices(server: ApiServer, client: Client) -> None:
+    code = (
+        "import json, sys; sys.stdin.read(); "
+        "items = [{'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': f'cm-{i}', "
+        "'namespace': 'default'}, 'data': {'x': 'y' * 200_000}} for i in range(6)]; "
+        "json.dump({'apiVersion': 'config.kubernetes.io/v1', 'kind': 'ResourceList', 'items': items}, "
+        "sys.stdout)"
+    )
+    await make_synthesizer(client, "big", [PY, "-c", code])
+    await make_composition(client, "comp", "big")
+    async with running(server.url, options()):
+        uid = await dispatch(client, "comp")
+        comp = await current_is(client, "comp", uid)
+    slices = await slices_of(client, comp)
+    # 200 KB manifests: a slice closes once it holds >= 512 KiB, so three per slice.
+    assert [len(s.spec.resources) for s in slices] == [3, 3]
+    assert [n for n, _ in manifests(slices)] == [f"cm-{i}" for i in range(6)]
+
+
+GOOD_SH = PRINT_FIRST_SH % "good"
+
+BAD_OUTPUTS = [
+    pytest.param([PY, "-c", "print('{not json')"], "invalid json", id="invalid-json"),
+    pytest.param([PY, "-c", "print('[1, 2]')"], "not a ResourceList", id="json-array"),
+    pytest.param(
+        [PY, "-c", 'print(\'{"kind": "ConfigMap", "items": []}\')'], "not a ResourceList", id="wrong-kind"
+    ),
+    pytest.param(
+        [
+            PY,
+            "-c",
+            "import json; print(json.dumps({'apiVersion': 'config.kubernetes.io/v1', 'kind': 'ResourceList', "
+            "'items': [{'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {}}]}))",
+        ],
+        "metadata.name",
+        id="item-without-name",
+    ),
+    pytest.param(
+        [
+            PY,
+            "-c",
+            "import json; print(json.dumps({'apiVersion': 'config.kubernetes.io/v1', 'kind': 'ResourceList', "
+            "'items': [{'kind': 'ConfigMap', 'metadata': {'name': 'x'}}]}))",
+        ],
+        "apiVersion",
+        id="item-without-apiversion",
+    ),
+    pytest.param(
+        [PY, "-c", "import sys; print('oops', file=sys.stderr); sys.exit(2)"],
+        "exit status 2",
+        id="non-zero-exit",
+    ),
+    pytest.param(["/no/such/synthesizer"], "exit status 127", id="command-not-found"),
+    pytest.param(
+        [
+            PY,
+            "-c",
+            "import json; print(json.dumps({'apiVersion': 'config.kubernetes.io/v1', 'kind': 'ResourceList', "
+            "'items': [], 'results': [{'severity': 'warning', 'message': 'meh'}, "
+            "{'severity': 'error', 'message': 'the input is wrong'}]}))",
+        ],
+        "the input is wrong",
+        id="results-error",
+    ),
+    pytest.param([PY, "-c", "print('x' * 5000)"], "more than 4096 bytes", id="output-too-large"),
+    pytest.param([PY, "-c", "import time; time.sleep(60)"], "timed out", id="timeout"),
+]
+
+
+@pytest.mark.parametrize(("command", "expected"), BAD_OUTPUTS)
+async def test_bad_output_keeps_the_current_synthesis(
+    server: ApiServer, client: Client, tmp_path: Path, command: list[str], expected: str
+) -> None:
+    await make_synthesizer(client, "synth", ["/bin/sh", script(tmp_path, "good.sh", GOOD_SH)])
+    await make_composition(client, "comp", "synth")
+    async with running(server.url, options(max_synthesis_output=4096, pod_timeout=3.0)):
+        good = await dispatch(client, "comp")
+        before = await current_is(client, "comp", good)
+        slices_before = await slices_of(client, before)
+        await set_command(client, "synth", command)
+        bad = await dispatch(client, "comp")
+        comp, message = await failed_with(client, "comp", bad)
+    assert expected in message
+    current = comp.status.current_synthesis
+    assert current is not None and current.uuid == good
+    assert current.resource_slices == before.status.current_synthesis.resource_slices  # type: ignore[union-attr]
+    assert comp.status.previous_synthesis == before.status.previous_synthesis
+    for piece in slices_before:
+        still = await client.get(ResourceSlice, piece.name, "default")
+        assert still.spec == piece.spec and not still.deleting
+    events = await client.list(EVENT, namespace="default")
+    reasons = [(e.get("reason"), e.get("message")) for e in events.items]
+    assert ("SynthesisFailed", message) in reasons
+
+
+async def test_pods_are_collected_after_success(server: ApiServer, client: Client, tmp_path: Path) -> None:
+    await make_synthesizer(client, "sh", ["/bin/sh", script(tmp_path, "s.sh", GOOD_SH)])
+    await make_composition(client, "comp", "sh")
+    async with running(server.url, options()) as manager:
+        uid = await dispatch(client, "comp")
+        await current_is(client, "comp", uid)
+
+        async def pods_gone() -> bool:
+            pods = await client.list(
+                POD, namespace="default", label_selector=f"{c.LABEL_SYNTHESIS_UUID}={uid}"
+            )
+            return not pods.items
+
+        await until(pods_gone, message="synthesis pod deleted")
+        value = manager.registry.get_sample_value(
+            "eno_synthesis_result_total", {"synthesizer": "sh", "result": "success"}
+        )
+        assert value == 1.0
+        assert manager.registry.get_sample_value("eno_syntheses_total") == 1.0
+
+
+async def test_pod_spec(server: ApiServer, client: Client, tmp_path: Path) -> None:
+    await make_synthesizer(client, "sh", ["/bin/sh", "-c", "sleep 30"])
+    await make_composition(
+        client, "comp", "sh", synthesisEnv=[{"name": "EXTRA", "value": "1"}, {"name": "IMAGE", "value": "no"}]
+    )
+    async with running(server.url, options()):
+        uid = await dispatch(client, "comp")
+
+        async def the_pod() -> dict[str, Any] | None:
+            pods = await client.list(
+                POD, namespace="default", label_selector=f"{c.LABEL_SYNTHESIS_UUID}={uid}"
+            )
+            return pods.items[0] if pods.items else None
+
+        pod = await until(the_pod, message="synthesis pod")
+    assert pod is not None
+    spec = pod["spec"]
+    assert spec["restartPolicy"] == "Never"
+    assert spec["automountServiceAccountToken"] is False
+    container = spec["containers"][0]
+    assert container["command"][-4:] == ["--", "/bin/sh", "-c", "sleep 30"]
+    assert container["stdin"] is True and container["stdinOnce"] is True
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["IMAGE"] == "example.com/synth:1" and env["EXTRA"] == "1"
+    labels = pod["metadata"]["labels"]
+    assert labels[c.LABEL_COMPOSITION_NAME] == "comp" and labels[c.MANAGED_BY_LABEL] == "eno"
+
+
+async def test_composition_without_finalizer_gets_no_pod(server: ApiServer, client: Client) -> None:
+    await make_synthesizer(client, "sh", ["/bin/true"])
+    body = {
+        "apiVersion": c.API_VERSION,
+        "kind": "Composition",
+        "metadata": {"name": "nofin", "namespace": "default"},
+        "spec": {"synthesizer": {"name": "sh"}},
+    }
+    await client.create(body)
+    async with running(server.url, options()):
+        await dispatch(client, "nofin")
+        await make_composition(client, "probe", "sh")
+        await dispatch(client, "probe")
+
+        async def probe_pod() -> bool:
+            pods = await client.list(
+                POD, namespace="default", label_selector=f"{c.LABEL_COMPOSITION_NAME}=probe"
+            )
+            return bool(pods.items)
+
+        await until(probe_pod, message="a pod for the probe composition")
+        pods = await client.list(POD, namespace="default", label_selector=f"{c.LABEL_COMPOSITION_NAME}=nofin")
+        assert not pods.items
