@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.reconciliation.conftest import CONFIGMAP, Synthesizer, configmap, get
 OVERRIDES = "eno.azure.io/overrides"
 
 GOOD = configmap("good", {"k": "v"})
-CASES = {
+CASES: dict[str, dict[str, Any] | str] = {
     "malformed-overrides": configmap("malformed-overrides", {"k": "v"}, annotations={OVERRIDES: "[{"}),
     "bad-cel": configmap(
         "bad-cel",
