@@ -87,7 +87,13 @@ def _result(raw: Any) -> Result:
 
 def validate_items(items: Sequence[Any], engine: Engine) -> list[str]:
     """Eno's strict preflight on every output item; one message per problem."""
-    return [str(err) for index, item in enumerate(items) for err in preflight(item, engine, index)]
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        for err in preflight(item, engine, index):
+            # Errors found once the identity is known name the resource; say which item it is too.
+            slot = f"items[{index}]"
+            problems.append(str(err) if err.resource == slot else f"{slot} {err}")
+    return problems
 
 
 def check_items(items: Sequence[Any], engine: Engine) -> None:
