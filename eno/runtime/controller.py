@@ -228,6 +228,11 @@ class Controller:
             try:
                 if not self._stop_requested.is_set():
                     await self._reconcile(request)
+            except Exception:
+                # Only a bug in the runtime gets here; the worker must survive it.
+                self._log.exception(
+                    "controller_internal_error", namespace=request.namespace, name=request.name
+                )
             finally:
                 self.queue.done(request)
 
@@ -240,6 +245,10 @@ class Controller:
         try:
             with structlog.contextvars.bound_contextvars(controller=self.log_name, reconcileID=reconcile_id):
                 result = await self.reconciler.reconcile(request)
+            if result is None:  # a forgotten `return Result()` means "done", as it reads
+                result = Result()
+            elif not isinstance(result, Result):
+                raise TypeError(f"reconcile returned {type(result).__name__}, not Result")
         except asyncio.CancelledError:
             raise
         except Exception as err:

@@ -427,3 +427,21 @@ async def test_a_shutdown_before_the_start_is_honoured_and_the_next_run_works() 
     async with running(controller):
         events.on_add(cm("a"))
         await eventually(lambda: recorder.calls == [Request("ns", "a")])
+
+
+async def test_a_reconciler_returning_none_succeeds_and_a_wrong_type_is_an_error(
+    registry: CollectorRegistry,
+) -> None:
+    async def sloppy(request: Request, n: int) -> Any:
+        return None if request.name == "none" else ("oops" if n == 1 else Result())
+
+    recorder = Recorder(sloppy)
+    controller, events = make(recorder, registry=registry)
+    with capture_logs() as logs:
+        async with running(controller):
+            events.on_add(cm("none"))
+            events.on_add(cm("wrong"))
+            await eventually(lambda: total(registry, "success") == 2)
+    assert total(registry, "error") == 1
+    errors = [e for e in logs if e["log_level"] == "error"]
+    assert [(e["name"], e["error"]) for e in errors] == [("wrong", "reconcile returned str, not Result")]
