@@ -17,13 +17,12 @@ from eno.apiserver.server import ApiServer
 from eno.apiserver.store import Event
 from eno.runtime.cache import Cache
 from eno.runtime.client import Client
-from eno.runtime.controller import Controller
 from eno.runtime.manager import Manager
 from tests.eventually import eventually
 
 CRDS = Path(__file__).resolve().parents[2] / "manifests" / "crds"
 
-Setup = Callable[[Manager], Controller]
+Setup = Callable[[Manager], Any]
 T = TypeVar("T")
 
 
