@@ -117,3 +117,28 @@ async def test_kubectl_diff_shows_only_real_changes(kubectl: Run, tmp_path: Path
     # diff is a dry run: nothing was stored.
     after = json.loads(await ok(kubectl, "get", "widget", "w1", "-o", "json"))
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+
+
+@pytest.mark.parametrize(
+    ("cascade", "dependent_left"), [("background", False), ("foreground", False), ("orphan", True)]
+)
+async def test_kubectl_delete_cascade_modes(
+    kubectl: Run, tmp_path: Path, cascade: str, dependent_left: bool
+) -> None:
+    owner = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owner", "namespace": "default"}}
+    await ok(kubectl, "apply", "--server-side", "-f", write(tmp_path, "owner.yaml", owner))
+    uid = (await ok(kubectl, "get", "cm", "owner", "-o", "jsonpath={.metadata.uid}")).strip()
+    ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid, "blockOwnerDeletion": True}
+    dependent = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "dependent", "namespace": "default", "ownerReferences": [ref]},
+    }
+    await ok(kubectl, "apply", "--server-side", "-f", write(tmp_path, "dependent.yaml", dependent))
+    # kubectl waits for the owner to be gone, which in foreground needs the collector first.
+    await ok(kubectl, "delete", "cm", "owner", f"--cascade={cascade}", "--wait=true", "--timeout=20s")
+    if dependent_left:
+        left = json.loads(await ok(kubectl, "get", "cm", "dependent", "-o", "json"))
+        assert "ownerReferences" not in left["metadata"]
+    else:
+        await ok(kubectl, "wait", "--for=delete", "cm/dependent", "--timeout=20s")
