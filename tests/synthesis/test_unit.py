@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -230,25 +228,3 @@ def test_channel_bad_close_and_statuses() -> None:
     assert channel.status_exit_code(channel.success_status()) == 0
     assert channel.status_exit_code(channel.exit_code_status(7)) == 7
     assert channel.status_exit_code(channel.failure_status("x")) is None
-
-
-SHIM = [sys.executable, "-m", "eno.synthesis.shim", "--"]
-
-
-@pytest.mark.parametrize(
-    ("child", "stdin", "stdout", "code"),
-    [
-        ("import sys; sys.stdout.write(sys.stdin.read().upper())", b"abc", b"ABC", 0),
-        ("import sys; print('first'); print('err', file=sys.stderr); sys.exit(3)", b"ignored", b"first\n", 3),
-        ("import os, signal; os.kill(os.getpid(), signal.SIGTERM)", b"", b"", 128 + 15),
-    ],
-    ids=["reads-stdin", "never-reads-stdin", "signal"],
-)
-def test_shim(child: str, stdin: bytes, stdout: bytes, code: int) -> None:
-    done = subprocess.run([*SHIM, sys.executable, "-c", child], input=stdin, capture_output=True, timeout=30)
-    assert (done.stdout, done.returncode) == (stdout, code)
-
-
-def test_shim_cannot_start() -> None:
-    done = subprocess.run([*SHIM, "/no/such/cmd"], input=b"", capture_output=True, timeout=30)
-    assert done.returncode == 127 and b"/no/such/cmd" in done.stderr
