@@ -73,6 +73,8 @@ async def running(url: str, opts: synthesis.Options) -> AsyncIterator[Manager]:
         )
         synthesis.setup(manager, opts)
         task = asyncio.create_task(manager.run())
+        # A stop() before run() first runs would be lost (notes/S-needs.md): wait until it leads.
+        await asyncio.wait_for(manager.leading.wait(), 10)
         try:
             yield manager
         finally:
