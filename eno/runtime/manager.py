@@ -214,11 +214,11 @@ class Manager:
             await self.elector.acquire()
             self._start_leader_runnables()
             await self.elector.renew_until_lost()
-            # Lost: stop at once, before the lease can expire for anyone else.
+            # Lost: stop before anyone else may take the lease. The last renewal succeeded at least
+            # retry + renew deadline ago, and others wait a lease duration from it (controller-runtime exits).
             config = self.elector.config
-            await self._stop_leader_runnables(
-                min(self.graceful_shutdown_timeout, config.lease_duration - config.renew_deadline)
-            )
+            margin = config.lease_duration - config.renew_deadline - config.retry_period
+            await self._stop_leader_runnables(min(self.graceful_shutdown_timeout, max(0.0, margin)))
 
     def _start_leader_runnables(self) -> None:
         self.leading.set()
