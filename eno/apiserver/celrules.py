@@ -136,6 +136,9 @@ class _RuleValidator:
         if s is None or value is None or not has_rules(s):
             return
         self.check_node(value, s, path)
+        for sub in s.get("allOf") or []:
+            if isinstance(sub, Mapping):
+                self.walk(value, sub, path)  # rules under allOf apply to the same value, as in kube
         if isinstance(value, Mapping):
             props = s.get("properties")
             props = props if isinstance(props, Mapping) else {}

@@ -160,3 +160,19 @@ def test_compile_errors() -> None:
     )
     assert "compilation failed" in cause["message"]
     assert compile_errors(SCHEMA, "s") == []
+
+
+def test_rules_under_all_of() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "allOf": [
+                    {"x-kubernetes-validations": [{"rule": "has(self.a)", "message": "a is required"}]}
+                ],
+            }
+        },
+    }
+    assert messages(validate_rules({"spec": {}}, schema)) == ['spec: Invalid value: "": a is required']
+    assert validate_rules({"spec": {"a": 1}}, schema) == []
