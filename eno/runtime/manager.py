@@ -154,7 +154,6 @@ class Manager:
         if self._running:
             raise RuntimeError("the manager is already running")
         self._running = True
-        self._stop.clear()
         self._failed = asyncio.get_running_loop().create_future()
         loop = asyncio.get_running_loop()
         signals = (signal.SIGTERM, signal.SIGINT) if self.handle_signals else ()
@@ -183,6 +182,8 @@ class Manager:
             await self._shutdown(leadership, servers)
             for sig in signals:
                 loop.remove_signal_handler(sig)
+            # Cleared at the end, not the start: a stop() asked before this run got going still counts.
+            self._stop.clear()
             self._running = False
 
     def _on_signal(self, sig: signal.Signals) -> None:

@@ -199,3 +199,12 @@ async def test_controllers_can_be_added_and_removed_while_running(client: Client
         await manager.remove(late)
         assert not late.running
         assert late not in manager.controllers
+
+
+async def test_a_stop_before_the_run_starts_is_honoured_and_the_manager_runs_again(client: Client) -> None:
+    manager = new_manager(client)
+    task = asyncio.create_task(manager.run())
+    manager.stop()  # before the task has run at all
+    await asyncio.wait_for(task, 10)
+    async with running(manager):  # the stop was consumed: a second run runs until stopped
+        assert manager.leading.is_set()
