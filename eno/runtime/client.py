@@ -360,6 +360,7 @@ class Client:
         limit: int | None = None,
         continue_token: str | None = None,
         resource_version: str | None = None,
+        timeout: float | None = None,
     ) -> ObjectList[T]: ...
     @overload
     async def list(
@@ -371,6 +372,7 @@ class Client:
         limit: int | None = None,
         continue_token: str | None = None,
         resource_version: str | None = None,
+        timeout: float | None = None,
     ) -> ObjectList[Unstructured]: ...
     async def list(
         self,
@@ -381,8 +383,11 @@ class Client:
         limit: int | None = None,
         continue_token: str | None = None,
         resource_version: str | None = None,
+        timeout: float | None = None,
     ) -> ObjectList[Unstructured] | ObjectList[T]:
         """One page (all of it without `limit`); `namespace=None` lists across namespaces.
+
+        `timeout` overrides the client's request timeout (a large unpaged list can take a while).
 
         Items carry apiVersion and kind (the server omits them inside lists)."""
         mapping = await self.mapping(kind)
@@ -393,7 +398,7 @@ class Client:
             "continue": continue_token or None,
             "resourceVersion": resource_version,
         }
-        data = await self.request("GET", self._path(mapping, namespace), query=query)
+        data = await self.request("GET", self._path(mapping, namespace), query=query, timeout=timeout)
         meta = data.get("metadata") or {}
         items: list[Unstructured] = data.get("items") or []
         for item in items:

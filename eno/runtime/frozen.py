@@ -43,6 +43,7 @@ def _rebuild(data: dict[str, Any]) -> FrozenDict:
     return result
 
 
+EMPTY = FrozenDict()
 _SCALARS = (str, int, float, bool, type(None))
 _intern = sys.intern
 
@@ -66,6 +67,9 @@ def freeze(value: Any) -> Any:
     # Exact-type checks first: this runs for every object an informer ingests, and JSON gives plain types.
     kind = type(value)
     if kind is dict:
+        if not value:
+            # Empty maps are everywhere in managedFields (`"f:name": {}`): share one, as () is shared.
+            return EMPTY
         return FrozenDict({_intern(k): _leaf(v) for k, v in value.items()})
     if kind is list:
         return tuple([_leaf(v) for v in value])

@@ -110,6 +110,7 @@ class Informer:
         resync_period: float | None = None,
         transform: Transform | None = None,
         page_size: int | None = None,
+        list_timeout: float = 300.0,
         backoff_base: float = 0.8,
         backoff_cap: float = 30.0,
         watch_timeout: tuple[int, int] = (300, 600),
@@ -125,6 +126,7 @@ class Informer:
         # client-go pages by 500 but lists from the watch cache (resourceVersion=0), which ignores the limit:
         # one unpaged list is the closest match, and the cheapest for the embedded server.
         self.page_size = page_size
+        self.list_timeout = list_timeout
         self.watch_timeout = watch_timeout
         self.store = Store(indexers)
         self._backoff = Backoff(backoff_base, backoff_cap)
@@ -254,6 +256,7 @@ class Informer:
                     field_selector=self.field_selector,
                     limit=self.page_size,
                     continue_token=continue_token,
+                    timeout=self.list_timeout,
                 )
             except Gone:
                 if continue_token is None:
@@ -264,6 +267,7 @@ class Informer:
                     self.namespace,
                     label_selector=self.label_selector,
                     field_selector=self.field_selector,
+                    timeout=self.list_timeout,
                 )
                 return [self._ingest(i) for i in page.items], page.resource_version
             items.extend(self._ingest(i) for i in page.items)
