@@ -5,7 +5,8 @@ values are not checked). A false rule is a field error at that node (plus the ru
 the rule's `reason` and `message` (or `messageExpression`, or "failed rule: <rule>"); the bad value kube
 reports is the node's schema type, e.g. `spec: Invalid value: "object": podTimeout must be greater than
 execTimeout`. Rules that read `oldSelf` (transition rules) are skipped: the CEL engine declares only
-`self` (recorded in docs/compatibility.md). Cost budgets are not enforced.
+`self` (recorded in docs/compatibility.md). Cost budgets are not enforced. On an update, a rule failing on
+a value that did not change is not reported (kube's validation ratcheting).
 """
 
 from __future__ import annotations
@@ -54,6 +55,32 @@ def has_rules(schema: Any) -> bool:
         _HAS_RULES.clear()
     _HAS_RULES[id(schema)] = (schema, found)
     return found
+
+
+# The correlated old value of a node during an update, or NO_OLD when there is none (a create, a new key,
+# an item of an atomic or set list).
+NO_OLD: Any = object()
+
+
+def correlate_item(old: Any, new: list[Any], schema: Mapping[str, Any], index: int) -> Any:
+    """The old item correlated with new[index], as kube's ratcheting does: by key for list-type map, by
+    index for lists without a list type, none for atomic and set lists."""
+    if not isinstance(old, list) or index >= len(new):
+        return NO_OLD
+    kind = schema.get("x-kubernetes-list-type")
+    if kind == "map":
+        keys = schema.get("x-kubernetes-list-map-keys") or []
+        item = new[index]
+        if not isinstance(item, Mapping):
+            return NO_OLD
+        wanted = [item.get(k) for k in keys]
+        for candidate in old:
+            if isinstance(candidate, Mapping) and [candidate.get(k) for k in keys] == wanted:
+                return candidate
+        return NO_OLD
+    if kind in ("set", "atomic"):
+        return NO_OLD
+    return old[index] if index < len(old) else NO_OLD
 
 
 def blocked_cause() -> Cause:
@@ -105,7 +132,7 @@ class _RuleValidator:
         self.engine = engine
         self.causes: list[Cause] = []
 
-    def check_node(self, value: Any, s: Schema, path: str) -> None:
+    def check_node(self, value: Any, s: Schema, path: str, old: Any = NO_OLD) -> None:
         rules = s.get("x-kubernetes-validations")
         if not isinstance(rules, list):
             return
@@ -128,31 +155,34 @@ class _RuleValidator:
                 continue
             if result is True:  # anything else, a non-boolean included, fails the rule (kube: != True)
                 continue
+            if old is not NO_OLD and old == value:
+                continue  # ratcheting: a rule failing on an unchanged value is not an error
             detail = _message(rule, self.engine, value)
             target = _rule_field_path(path, rule.get("fieldPath"))
             self.causes.append(_failure(target, type_name, detail, rule.get("reason")))
 
-    def walk(self, value: Any, s: Schema | None, path: str) -> None:
+    def walk(self, value: Any, s: Schema | None, path: str, old: Any = NO_OLD) -> None:
         if s is None or value is None or not has_rules(s):
             return
-        self.check_node(value, s, path)
+        self.check_node(value, s, path, old)
         for sub in s.get("allOf") or []:
             if isinstance(sub, Mapping):
-                self.walk(value, sub, path)  # rules under allOf apply to the same value, as in kube
+                self.walk(value, sub, path, old)  # rules under allOf apply to the same value, as in kube
         if isinstance(value, Mapping):
             props = s.get("properties")
             props = props if isinstance(props, Mapping) else {}
             extra = s.get("additionalProperties")
             for key, child in value.items():
+                child_old = old[key] if isinstance(old, Mapping) and key in old else NO_OLD
                 if key in props:
-                    self.walk(child, props[key], _child(path, key))
+                    self.walk(child, props[key], _child(path, key), child_old)
                 elif isinstance(extra, Mapping):
-                    self.walk(child, extra, _child(path, key))
+                    self.walk(child, extra, _child(path, key), child_old)
         elif isinstance(value, list):
             items = s.get("items")
             if isinstance(items, Mapping):
                 for i, child in enumerate(value):
-                    self.walk(child, items, f"{path}[{i}]")
+                    self.walk(child, items, f"{path}[{i}]", correlate_item(old, value, s, i))
 
 
 def _root_self(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,9 +195,13 @@ def _root_self(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def validate_rules(
-    obj: Mapping[str, Any], schema: Schema | None, engine: Engine | None = None
+    obj: Mapping[str, Any],
+    schema: Schema | None,
+    engine: Engine | None = None,
+    old: Mapping[str, Any] | None = None,
 ) -> list[Cause]:
-    """Causes for every failing x-kubernetes-validations rule in `obj`."""
+    """Causes for every failing x-kubernetes-validations rule in `obj` (with `old`, an update: rules
+    failing on unchanged values are not reported, as kube ratchets them)."""
     if schema is None or not has_rules(schema):
         return []
     if engine is None:
@@ -175,17 +209,19 @@ def validate_rules(
 
         engine = default_engine()
     validator = _RuleValidator(engine)
-    validator.check_node(_root_self(obj), schema, ROOT_PATH)
+    root_old = NO_OLD if old is None else _root_self(old)
+    validator.check_node(_root_self(obj), schema, ROOT_PATH, root_old)
     props = schema.get("properties")
     props = props if isinstance(props, Mapping) else {}
     extra = schema.get("additionalProperties")
     for key, child in obj.items():
         if key in ("apiVersion", "kind", "metadata"):
             continue
+        child_old = old[key] if old is not None and key in old else NO_OLD
         if key in props:
-            validator.walk(child, props[key], key)
+            validator.walk(child, props[key], key, child_old)
         elif isinstance(extra, Mapping):
-            validator.walk(child, extra, key)
+            validator.walk(child, extra, key, child_old)
     return validator.causes
 
 

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eno.apiserver import celrules, errors
+from eno.apiserver.celrules import NO_OLD, correlate_item
 
 Schema = Mapping[str, Any]
 
@@ -371,11 +372,23 @@ def _format_ok(fmt: str, value: str) -> bool:
 class _Validator:
     def __init__(self) -> None:
         self.causes: list[dict[str, Any]] = []
+        self.ratcheted: list[dict[str, Any]] = []
 
     def add(self, cause: dict[str, Any]) -> None:
         self.causes.append(cause)
 
-    def validate(self, x: Any, s: Schema | None, path: str, resource_root: bool = False) -> None:
+    def validate(
+        self, x: Any, s: Schema | None, path: str, resource_root: bool = False, old: Any = NO_OLD
+    ) -> None:
+        """Validate x against s. With a correlated `old` value (an update), errors found at or below this
+        node are dropped when the value did not change: kube's CRD validation ratcheting."""
+        start = len(self.causes)
+        self._validate_node(x, s, path, resource_root, old)
+        if old is not NO_OLD and len(self.causes) > start and _values_equal(old, x):
+            self.ratcheted.extend(self.causes[start:])
+            del self.causes[start:]
+
+    def _validate_node(self, x: Any, s: Schema | None, path: str, resource_root: bool, old: Any) -> None:
         if s is None:
             return
         name = path  # kube-openapi names the value by its path ("spec.replicas")
@@ -398,11 +411,11 @@ class _Validator:
             )
             return
         self._value_checks(x, s, path, name)
-        self._combinators(x, s, path, name)
+        self._combinators(x, s, path, name, old)
         if isinstance(x, Mapping):
-            self._object(x, s, path, name, resource_root)
+            self._object(x, s, path, name, resource_root, old)
         elif isinstance(x, list):
-            self._array(x, s, path, name)
+            self._array(x, s, path, name, old)
 
     @staticmethod
     def _types(s: Schema) -> list[str]:
@@ -479,10 +492,10 @@ class _Validator:
                     errors.invalid_value(path, x, f"{name} in body should be a multiple of {_go_v(multiple)}")
                 )
 
-    def _combinators(self, x: Any, s: Schema, path: str, name: str) -> None:
+    def _combinators(self, x: Any, s: Schema, path: str, name: str, old: Any = NO_OLD) -> None:
         for sub in s.get("allOf") or []:
             if isinstance(sub, Mapping):
-                self.validate(x, sub, path)
+                self.validate(x, sub, path, old=old)
         any_of = [sub for sub in s.get("anyOf") or [] if isinstance(sub, Mapping)]
         if any_of and not any(_passes(x, sub, path) for sub in any_of):
             self.add(errors.invalid_value(path, x, f'"{name}" must validate at least one schema (anyOf)'))
@@ -493,7 +506,9 @@ class _Validator:
         if isinstance(not_schema, Mapping) and _passes(x, not_schema, path):
             self.add(errors.invalid_value(path, x, f'"{name}" must not validate the schema (not)'))
 
-    def _object(self, x: Mapping[str, Any], s: Schema, path: str, name: str, resource_root: bool) -> None:
+    def _object(
+        self, x: Mapping[str, Any], s: Schema, path: str, name: str, resource_root: bool, old: Any = NO_OLD
+    ) -> None:
         for key in s.get("required") or []:
             if key not in x:
                 self.add(errors.required(_child_path(path, key)))
@@ -511,10 +526,11 @@ class _Validator:
         extra = _additional(s)
         for key, value in x.items():
             child = _child_path(path, key)
+            child_old = old[key] if isinstance(old, Mapping) and key in old else NO_OLD
             if key in props:
-                self.validate(value, props[key], child)
+                self.validate(value, props[key], child, old=child_old)
             elif isinstance(extra, Mapping):
-                self.validate(value, extra, child)
+                self.validate(value, extra, child, old=child_old)
 
     def _embedded_resource(self, x: Mapping[str, Any], path: str) -> None:
         """apiextensions' validateEmbeddedResource: apiVersion and kind are required non-empty strings."""
@@ -527,7 +543,7 @@ class _Validator:
             elif not x[key]:
                 self.add(errors.invalid_value(child, x[key], "must not be empty"))
 
-    def _array(self, x: list[Any], s: Schema, path: str, name: str) -> None:
+    def _array(self, x: list[Any], s: Schema, path: str, name: str, old: Any = NO_OLD) -> None:
         max_items = s.get("maxItems")
         if isinstance(max_items, int) and len(x) > max_items:
             self.add(errors.too_many(path, len(x), max_items))
@@ -539,7 +555,7 @@ class _Validator:
         items = s.get("items")
         if isinstance(items, Mapping):
             for i, value in enumerate(x):
-                self.validate(value, items, _index_path(path, i))
+                self.validate(value, items, _index_path(path, i), old=correlate_item(old, x, s, i))
         self._list_type(x, s, path)
 
     def _list_type(self, x: list[Any], s: Schema, path: str) -> None:
@@ -585,20 +601,28 @@ def _passes(x: Any, s: Schema, path: str) -> bool:
     return not probe.causes
 
 
-def validate(obj: Mapping[str, Any], schema: Schema | None, *, rules: bool = True) -> list[dict[str, Any]]:
+def validate(
+    obj: Mapping[str, Any],
+    schema: Schema | None,
+    *,
+    old: Mapping[str, Any] | None = None,
+    rules: bool = True,
+) -> list[dict[str, Any]]:
     """Field-error causes ({reason, message, field}) for `obj` against the schema; empty when valid.
 
+    On an update pass the stored object as `old`: errors in values that did not change are not reported
+    (kube's CRD validation ratcheting, GA since 1.33), so tightening a schema does not lock existing objects.
     With `rules`, x-kubernetes-validations (CEL) run afterwards, unless the object already has type or
     enum errors, in which case kube reports that the rules were not checked (celrules.blocked_cause)."""
     validator = _Validator()
-    validator.validate(obj, schema, "", resource_root=True)
+    validator.validate(obj, schema, "", resource_root=True, old=NO_OLD if old is None else old)
     causes = validator.causes
     if rules and celrules.has_rules(schema):
         blocking = (errors.FIELD_VALUE_TYPE_INVALID, errors.FIELD_VALUE_NOT_SUPPORTED)
         if any(c["reason"] in blocking for c in causes):
             causes.append(celrules.blocked_cause())
         else:
-            causes.extend(celrules.validate_rules(obj, schema))
+            causes.extend(celrules.validate_rules(obj, schema, old=old))
     return causes
 
 

@@ -712,3 +712,102 @@ def test_an_added_unknown_member_is_reported_and_pruned(
     with_extra = {**obj, extra: 1}
     assert unknown_fields(with_extra, schema) == [extra]
     assert prune(with_extra, schema) == obj
+
+
+# --- ratcheting (updates) ---
+
+RATCHET_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "spec": {
+            "type": "object",
+            "required": ["must"],
+            "properties": {
+                "name": {"type": "string", "maxLength": 3},
+                "other": {"type": "string"},
+                "must": {"type": "string"},
+                "byIndex": {"type": "array", "items": {"type": "string", "maxLength": 1}},
+                "byKey": {
+                    "type": "array",
+                    "x-kubernetes-list-type": "map",
+                    "x-kubernetes-list-map-keys": ["k"],
+                    "items": {
+                        "type": "object",
+                        "properties": {"k": {"type": "string"}, "v": {"type": "string", "maxLength": 1}},
+                    },
+                },
+                "atomic": {
+                    "type": "array",
+                    "x-kubernetes-list-type": "atomic",
+                    "items": {"type": "string", "maxLength": 1},
+                },
+                "ruled": {
+                    "type": "object",
+                    "x-kubernetes-validations": [{"rule": "self.n > 0", "message": "n must be positive"}],
+                    "properties": {"n": {"type": "integer"}},
+                },
+            },
+        }
+    },
+}
+
+
+def _spec(**fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "K", "metadata": {"name": "n"}, "spec": {"must": "x", **fields}}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            _spec(name="toolong"), _spec(name="toolong", other="changed"), [], id="unchanged-invalid-kept"
+        ),
+        pytest.param(
+            _spec(name="toolong"),
+            _spec(name="longer!"),
+            ["spec.name: Too long: may not be more than 3 bytes"],
+            id="changed-invalid-reported",
+        ),
+        pytest.param(
+            _spec(byIndex=["aa", "b"]), _spec(byIndex=["aa", "c"]), [], id="list-by-index-unchanged-item"
+        ),
+        pytest.param(
+            _spec(byKey=[{"k": "a", "v": "xx"}]),
+            _spec(byKey=[{"k": "b", "v": "y"}, {"k": "a", "v": "xx"}]),
+            [],
+            id="map-list-correlated-by-key",
+        ),
+        pytest.param(
+            _spec(atomic=["aa"]),
+            _spec(atomic=["aa", "b"]),
+            ["spec.atomic[0]: Too long: may not be more than 1 byte"],
+            id="atomic-list-not-correlated",
+        ),
+        pytest.param(
+            {"apiVersion": "v1", "kind": "K", "metadata": {"name": "n"}, "spec": {"name": "a"}},
+            {"apiVersion": "v1", "kind": "K", "metadata": {"name": "n"}, "spec": {"name": "b"}},
+            ["spec.must: Required value"],
+            id="required-on-changed-parent",
+        ),
+        pytest.param(
+            _spec(ruled={"n": 0}), _spec(ruled={"n": 0}, other="x"), [], id="cel-rule-on-unchanged-value"
+        ),
+        pytest.param(
+            _spec(ruled={"n": 0}),
+            _spec(ruled={"n": -1}),
+            ['spec.ruled: Invalid value: "object": n must be positive'],
+            id="cel-rule-on-changed-value",
+        ),
+    ],
+)
+def test_validation_ratchets_unchanged_values(
+    old: dict[str, Any], new: dict[str, Any], expected: list[str]
+) -> None:
+    assert messages(validate(new, RATCHET_SCHEMA, old=old)) == expected
+
+
+def test_create_reports_everything() -> None:
+    assert messages(validate(_spec(name="toolong", ruled={"n": 0}), RATCHET_SCHEMA)) == [
+        "spec.name: Too long: may not be more than 3 bytes",
+        'spec.ruled: Invalid value: "object": n must be positive',
+    ]
