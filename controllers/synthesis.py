@@ -25,13 +25,14 @@ import structlog
 from controllers.events import WARNING, EventRecorder
 from eno.api.v1 import Composition, Synthesizer
 from eno.api.v1 import constants as c
+from eno.api.v1.predicates import synthesis_failed
 from eno.api.v1.times import parse_time
 from eno.cel.engine import Engine, default_engine
 from eno.resource.slicing import MAX_SLICE_BYTES
 from eno.runtime.cache import Cache, InformerOptions
 from eno.runtime.client import Client
 from eno.runtime.controller import Controller
-from eno.runtime.errors import Conflict, NotFound
+from eno.runtime.errors import ApiError, Conflict, NotFound
 from eno.runtime.gvk import GVK, KubeObject
 from eno.runtime.handler import EnqueueRequestsFromMapFunc
 from eno.runtime.manager import Manager
@@ -174,6 +175,10 @@ class LifecycleReconciler:
             return Result()
         if in_flight is None or in_flight.canceled is not None:
             return Result()
+        if synthesis_failed(in_flight):
+            # Failed once: no new pod for this UUID. The composition controller cancels it at --pod-timeout
+            # and the scheduler retries with a new one (Eno's pod restarts until then, to the same effect).
+            return Result()
         bound = log.bind(
             controller=LIFECYCLE_NAME,
             compositionName=comp.name,
@@ -224,7 +229,11 @@ class LifecycleReconciler:
         if "running" not in state:
             return Result()  # the pod's next update brings us back
         self._attached.add(uid)
-        await self._synthesize(attempt, pod, bound)
+        try:
+            await self._synthesize(attempt, pod, bound)
+        except ApiError as err:
+            # The run is over and cannot be repeated (stdin is spent): say so on the synthesis if we can.
+            await self._fail(attempt, f"Synthesizer error: {err}", bound)
         return Result()
 
     async def _delete_pod(self, pod: Mapping[str, Any]) -> None:

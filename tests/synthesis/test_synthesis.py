@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from eno.api.v1 import ResourceSlice
+from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1 import constants as c
 from eno.apiserver.server import ApiServer
 from eno.runtime.client import Client
 from eno.runtime.gvk import GVK
+from eno.runtime.manager import Manager
 from eno.synthesis.attach import POD
 from tests.synthesis.conftest import (
     current_is,
@@ -221,13 +222,16 @@ async def test_bad_output_keeps_the_current_synthesis(
 ) -> None:
     await make_synthesizer(client, "synth", ["/bin/sh", script(tmp_path, "good.sh", GOOD_SH)])
     await make_composition(client, "comp", "synth")
-    async with running(server.url, options(max_synthesis_output=4096, pod_timeout=3.0)):
+    async with running(server.url, options(max_synthesis_output=4096, pod_timeout=3.0)) as manager:
         good = await dispatch(client, "comp")
         before = await current_is(client, "comp", good)
         slices_before = await slices_of(client, before)
         await set_command(client, "synth", command)
         bad = await dispatch(client, "comp")
         comp, message = await failed_with(client, "comp", bad)
+        # A failed synthesis gets no second pod, whatever brings the composition back.
+        await reconciled_again(manager, client)
+        assert manager.registry.get_sample_value("eno_syntheses_total") == 2.0
     assert expected in message
     current = comp.status.current_synthesis
     assert current is not None and current.uuid == good
@@ -239,6 +243,18 @@ async def test_bad_output_keeps_the_current_synthesis(
     events = await client.list(EVENT, namespace="default")
     reasons = [(e.get("reason"), e.get("message")) for e in events.items]
     assert ("SynthesisFailed", message) in reasons
+
+
+async def reconciled_again(manager: Manager, client: Client) -> None:
+    labels = {"controller": "synthesis-lifecycle", "result": "success"}
+    seen = manager.registry.get_sample_value("controller_runtime_reconcile_total", labels) or 0.0
+    patch = {"metadata": {"annotations": {"poke": str(seen)}}}
+    await client.patch(Composition, "comp", "default", patch, patch_type="merge")
+
+    async def more() -> bool:
+        return (manager.registry.get_sample_value("controller_runtime_reconcile_total", labels) or 0) > seen
+
+    await until(more, message="another lifecycle reconcile")
 
 
 async def test_pods_are_collected_after_success(server: ApiServer, client: Client, tmp_path: Path) -> None:
