@@ -247,6 +247,10 @@ class Client:
         self._count(method, str(response.status))
         return response
 
+    def instrument(self, registry: CollectorRegistry) -> None:
+        """Count this client's requests (`rest_client_requests_total`) on `registry`, e.g. a manager's."""
+        self._requests_metric = rest_client_requests(registry)
+
     def _count(self, method: str, code: str) -> None:
         if self._requests_metric is not None:
             self._requests_metric.labels(code=code, method=method, host=self._host).inc()

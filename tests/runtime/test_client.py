@@ -458,6 +458,16 @@ async def test_requests_are_counted_by_code_method_and_host(apiserver: ApiServer
     assert count("200", "GET") == 1  # discovery
 
 
+async def test_a_client_built_first_can_count_on_a_registry_given_later(apiserver: ApiServer) -> None:
+    registry = CollectorRegistry()
+    async with await Client.from_url(apiserver.url, qps=0) as client:
+        await client.list(CM, NS)
+        client.instrument(registry)
+        await client.list(CM, NS)
+    labels = {"code": "200", "method": "GET", "host": apiserver.url.removeprefix("http://")}
+    assert registry.get_sample_value("rest_client_requests_total", labels) == 1
+
+
 @pytest.mark.parametrize(("ratio", "writes_fail"), [(1.0, True), (0.0, False)], ids=["always", "never"])
 async def test_chaos_ratio_fails_writes_before_the_server(
     apiserver: ApiServer, ratio: float, writes_fail: bool
