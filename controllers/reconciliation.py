@@ -28,6 +28,7 @@ import structlog
 from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1 import constants as c
 from eno.api.v1.composition import Synthesis
+from eno.api.v1.resourceslice import ResourceState
 from eno.cel.engine import Engine, Program, default_engine
 from eno.reconciler.metrics import ReconcilerMetrics
 from eno.reconciler.writebuffer import WriteBuffer, error_update, state_update
@@ -50,7 +51,8 @@ from eno.runtime.cache import Cache
 from eno.runtime.client import Client
 from eno.runtime.controller import Controller
 from eno.runtime.errors import NotFound, UnknownKind
-from eno.runtime.gvk import GVK
+from eno.runtime.frozen import thaw
+from eno.runtime.gvk import GVK, gvk_of_type
 from eno.runtime.manager import Manager
 from eno.runtime.ratelimiter import ItemExponentialFailureRateLimiter
 from eno.runtime.reconcile import Request, Result
@@ -59,6 +61,8 @@ RECONCILIATION_CONTROLLER = "reconciliationController"
 RECONSTITUTION_CONTROLLER = "reconstitutionController"
 
 log = structlog.get_logger(__name__)
+
+COMPOSITION = gvk_of_type(Composition)
 
 
 @attrs.frozen
@@ -129,6 +133,60 @@ def _bad_input(resource: Resource, snap: Snapshot | None) -> str | None:
     return "; ".join(str(e) for e in errors) if errors else None
 
 
+class Compositions:
+    """Typed compositions from the informer cache, decoded once per resourceVersion (every resource pass
+    reads its composition)."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self._decoded: dict[tuple[str, str], tuple[str, Composition]] = {}
+
+    async def get(self, namespace: str, name: str) -> Composition:
+        try:
+            raw = await self.cache.get(COMPOSITION, name, namespace)
+        except NotFound:
+            self._decoded.pop((namespace, name), None)
+            raise
+        version = str(_metadata(raw).get("resourceVersion") or "")
+        known = self._decoded.get((namespace, name))
+        if known is not None and known[0] == version:
+            return known[1]
+        comp = Composition.from_dict(thaw(raw))
+        self._decoded[(namespace, name)] = (version, comp)
+        return comp
+
+
+StateKey = tuple[bool, bool, str | None]  # (reconciled, deleted, ready): what the tree compares
+
+
+class Echoes:
+    """The states the reconciler wrote, per composition, synthesis and slot. When one comes back through
+    the informer, the tree enqueues its resource again (Eno's "usually a no-op pass"); we skip that pass,
+    since the pass that wrote the state had just verified the resource."""
+
+    def __init__(self) -> None:
+        self._written: dict[tuple[str, str], dict[tuple[str, ManifestRef], StateKey]] = {}
+
+    def record(self, composition: tuple[str, str], uuid: str, slot: ManifestRef, state: StateKey) -> None:
+        self._written.setdefault(composition, {})[(uuid, slot)] = state
+
+    def is_echo(
+        self, composition: tuple[str, str], uuid: str, slot: ManifestRef, state: ResourceState | None
+    ) -> bool:
+        written = self._written.get(composition, {})
+        if state is None or written.get((uuid, slot)) != (state.reconciled, state.deleted, state.ready):
+            return False
+        del written[(uuid, slot)]
+        return True
+
+    def forget(self, composition: tuple[str, str], keep: set[str]) -> None:
+        written = self._written.get(composition, {})
+        for key in [k for k in written if k[0] not in keep]:
+            del written[key]
+        if not written:
+            self._written.pop(composition, None)
+
+
 class Reconstitution:
     """Keyed by composition: keeps the synthesis cache filled and the reconciliation queue fed (§2.2)."""
 
@@ -141,7 +199,9 @@ class Reconstitution:
         buffer: WriteBuffer,
         metrics: ReconcilerMetrics,
         engine: Engine,
+        echoes: Echoes,
     ) -> None:
+        self.echoes = echoes
         self.cache = cache
         self.client = client
         self.synthesis_cache = synthesis_cache
@@ -157,6 +217,7 @@ class Reconstitution:
             comp = await self.cache.get(Composition, request.name, request.namespace)
         except NotFound:
             self.synthesis_cache.purge(key)
+            self.echoes.forget(key, set())
             self._metadata.pop(key, None)
             return Result()
         meta = CompositionMetadata.from_composition(comp)
@@ -171,13 +232,22 @@ class Reconstitution:
             loaded, requests = self.synthesis_cache.visit(meta, synthesis.uuid, slices)
             if loaded:
                 for item in requests:
-                    self._enqueue(key, item.ref)
+                    if not self._echo(key, synthesis.uuid, item.ref):
+                        self._enqueue(key, item.ref)
                 continue
             await self._fill(meta, synthesis, request.namespace)
             return Result(requeue=True)  # the next pass visits it, which enqueues its resources
         keep = {s.uuid for s in (current, previous) if s is not None}
         self.synthesis_cache.purge(key, keep)
+        self.echoes.forget(key, keep)
         return Result()
+
+    def _echo(self, key: tuple[str, str], uuid: str, ref: Ref) -> bool:
+        found = self.synthesis_cache.get(uuid, ref)
+        if found is None:
+            return False
+        slot = found[0].manifest_ref
+        return self.echoes.is_echo(key, uuid, slot, self.synthesis_cache.state(uuid, ref))
 
     def _enqueue(self, key: tuple[str, str], ref: Ref) -> None:
         self.reconciliation.enqueue(ResourceRequest(key[0], key[1], ref))
@@ -251,7 +321,10 @@ class Reconciler:
         buffer: WriteBuffer,
         metrics: ReconcilerMetrics,
         options: Options,
+        echoes: Echoes,
     ) -> None:
+        self.echoes = echoes
+        self.compositions = Compositions(cache)
         self.cache = cache
         self.client = client
         self.synthesis_cache = synthesis_cache
@@ -271,7 +344,7 @@ class Reconciler:
 
     async def _reconcile(self, request: ResourceRequest) -> Result:
         try:
-            comp = await self.cache.get(Composition, request.name, request.namespace)
+            comp = await self.compositions.get(request.namespace, request.name)
         except NotFound:
             return Result()
         current_synthesis = comp.status.current_synthesis
@@ -304,6 +377,12 @@ class Reconciler:
             resource.manifest_ref,
             state_update(deleted=deleted, ready=outcome.ready, error=_bad_input(resource, snap)),
         )
+        self.echoes.record(
+            (request.namespace, request.name),
+            current_synthesis.uuid,
+            resource.manifest_ref,
+            (True, deleted, outcome.ready),
+        )
         delay = requeue_after(snap, outcome.ready, self.intervals)
         return Result(requeue_after=delay.total_seconds()) if delay is not None else Result()
 
@@ -314,20 +393,62 @@ class Reconciler:
         resource: Resource,
         known_ready: str | None,
     ) -> _Pass:
+        if self._applies_blind(resource, previous):
+            return await self._apply_blind(meta, resource, known_ready)
         try:
             current = await self._get(resource)
         except Exception as err:
             return _Pass(error=err)
-        ready = known_ready
-        if ready is None:
-            when = evaluate_checks(resource.readiness_checks, current, datetime.datetime.now(datetime.UTC))
-            ready = _time(when.time) if when is not None else None
+        ready = self._ready(resource, current, known_ready)
         snap = snapshot(resource, meta, current)
         try:
             modified = await self._reconcile_snapshot(meta, previous, snap, current)
         except Exception as err:
             return _Pass(snap, current, ready, error=err)
         return _Pass(snap, current, ready, modified)
+
+    def _applies_blind(self, resource: Resource, previous: Resource | None) -> bool:
+        """Whether the desired object does not depend on the live one, so a forced apply can stand in for
+        Eno's GET, dry run and compare (an apply that changes nothing writes nothing, and its answer is
+        the live object, verified in sync): a plain server-side-applied resource without overrides, whose
+        manifest is unchanged since the previous synthesis (else the managed-fields hand-back of §8.2 needs
+        the live object)."""
+        return (
+            not self.options.disable_ssa
+            and not resource.is_patch
+            and not resource.overrides
+            and not resource.deleted
+            and not resource.composition_deleted
+            and (previous is None or previous.manifest == resource.manifest)
+        )
+
+    async def _apply_blind(
+        self, meta: CompositionMetadata, resource: Resource, known_ready: str | None
+    ) -> _Pass:
+        snap = snapshot(resource, meta, None)  # no overrides: the live object plays no part
+        if snap.deleted or snap.disable_updates or snap.replace:
+            try:
+                current = await self._get(resource)
+                modified = await self._reconcile_snapshot(meta, None, snap, current)
+            except Exception as err:
+                return _Pass(snap, error=err)
+            return _Pass(snap, current, self._ready(resource, current, known_ready), modified)
+        started = time.monotonic()
+        try:
+            self.metrics.actions.labels(action="apply").inc()
+            current = await self._update(meta, None, snap, None, dry_run=False)
+        except Exception as err:
+            return _Pass(snap, error=err)
+        finally:
+            self.metrics.duration.observe(time.monotonic() - started)
+        return _Pass(snap, current, self._ready(resource, current, known_ready))
+
+    @staticmethod
+    def _ready(resource: Resource, current: Mapping[str, Any] | None, known: str | None) -> str | None:
+        if known is not None:
+            return known
+        when = evaluate_checks(resource.readiness_checks, current, datetime.datetime.now(datetime.UTC))
+        return _time(when.time) if when is not None else None
 
     async def _get(self, resource: Resource) -> dict[str, Any] | None:
         """The live object, or None when it does not exist, its namespace is empty or its kind unserved."""
@@ -522,7 +643,8 @@ def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
         base_delay=options.write_buffer_base_delay,
         max_delay=options.write_buffer_max_delay,
     )
-    reconciler = Reconciler(manager.cache, manager.client, synthesis_cache, buffer, metrics, options)
+    echoes = Echoes()
+    reconciler = Reconciler(manager.cache, manager.client, synthesis_cache, buffer, metrics, options, echoes)
     reconciliation = Controller(
         RECONCILIATION_CONTROLLER,
         reconciler,
@@ -543,7 +665,14 @@ def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
         .owns(ResourceSlice, only_controller=False)
         .complete(
             Reconstitution(
-                manager.cache, manager.client, synthesis_cache, reconciliation, buffer, metrics, engine
+                manager.cache,
+                manager.client,
+                synthesis_cache,
+                reconciliation,
+                buffer,
+                metrics,
+                engine,
+                echoes,
             )
         )
     )

@@ -2,9 +2,10 @@
 
 Reconciles hand in a *status update*: a function from the slot's current state (wire JSON, `{}` when
 empty) to the new state, or None when nothing needs writing. Updates are keyed per slice; within a slice
-the latest update per manifest index wins. A per-slice queue delays each flush (exponential, 100 ms base,
-8 s cap by default) so a burst of updates becomes one request, and a flush that found the slice quiet
-resets the delay.
+the latest update per manifest index wins. A per-slice queue delays each flush by 100 ms, or twice as
+long as the slice's last flush took, so a burst of updates becomes one request; failed flushes back off
+exponentially up to 8 s. (Eno backs off any steady stream of flushes up to 8 s, which under load delays
+each readiness-group hand-over by as much: docs/decisions/1100-reconciler-writes.md.)
 
 A flush reads the slice from the informer cache (or, when the cache has not yet seen our last write, the
 object that write returned) and sends one JSON Patch to the `status` subresource: `test` each entry it
@@ -15,6 +16,7 @@ that no longer exists drops them.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -85,6 +87,34 @@ def error_update(summary: str) -> StatusUpdate:
     return update
 
 
+class FlushPacer:
+    """When to flush a slice next: `base` after a success, but never sooner than twice the last flush took
+    (a slice's status write costs the server in proportion to the slice, so a steady stream of updates
+    spends at most about a third of the time writing), backing off exponentially after failures; all
+    capped at `cap`."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self._failures: ItemExponentialFailureRateLimiter[SliceKey] = ItemExponentialFailureRateLimiter(
+            base, cap
+        )
+        self._pace: dict[SliceKey, float] = {}
+        self.cap = cap
+
+    def when(self, key: SliceKey) -> float:
+        return min(self.cap, max(self._failures.when(key), self._pace.get(key, 0.0)))
+
+    def succeeded(self, key: SliceKey, took: float) -> None:
+        self._failures.forget(key)
+        self._pace[key] = 2 * took
+
+    def forget(self, key: SliceKey) -> None:
+        self._failures.forget(key)
+        self._pace.pop(key, None)
+
+    def num_requeues(self, key: SliceKey) -> int:
+        return self._failures.num_requeues(key)
+
+
 class WriteBuffer:
     """A manager runnable; `patch_status` may be called before it runs (updates wait)."""
 
@@ -102,9 +132,7 @@ class WriteBuffer:
         self._client = client
         self._cache = cache
         self._metrics = metrics
-        self._limiter: ItemExponentialFailureRateLimiter[SliceKey] = ItemExponentialFailureRateLimiter(
-            base_delay, max_delay
-        )
+        self._limiter = FlushPacer(base_delay, max_delay)
         self._registry = registry
         self._max_updates = max_updates
         self._queue = self._new_queue()
@@ -156,6 +184,7 @@ class WriteBuffer:
         if not updates:
             self._limiter.forget(key)
             return
+        started = time.monotonic()
         try:
             leftover = await self._flush(key, updates)
         except asyncio.CancelledError:
@@ -165,10 +194,9 @@ class WriteBuffer:
             log.warning("slice_status_flush_failed", sliceNamespace=key[0], sliceName=key[1], error=str(err))
             self._requeue(key, updates)
             return
+        self._limiter.succeeded(key, time.monotonic() - started)
         if leftover:
             self._requeue(key, leftover)
-        elif key not in self._pending:
-            self._limiter.forget(key)
 
     def _requeue(self, key: SliceKey, updates: dict[int, StatusUpdate]) -> None:
         newer = self._pending.get(key, {})

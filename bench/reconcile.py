@@ -1,0 +1,236 @@
+"""Reconciler benchmark, run by hand: `.venv/bin/python -m bench.reconcile [--concurrency 8]`.
+
+Everything runs in one event loop with an embedded API server (a fresh one per measurement), so the
+floor and the reconciler share the same server and CPU:
+  - floor: a bare kubernetes-asyncio client server-side applying the same ConfigMaps at the same
+    concurrency (one apply each, field manager `eno`, force);
+  - first reconcile of 1 composition x 1,000 ConfigMaps: from the moment the composition's current
+    synthesis is written (slices already exist, as the synthesis leaves them) until every ConfigMap exists
+    ("applied") and until every slot of the slice says reconciled and ready ("reconciled");
+  - the same for 100 compositions x 10 ConfigMaps;
+  - API requests per resource during the first reconcile, from the server's request log (everything the
+    reconciler's client sent, by verb).
+It prints each time and its ratio to the floor (targets: <= 1.5x for 1x1000, <= 2x for 100x10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import datetime
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import attrs
+import structlog
+import yaml
+from kubernetes_asyncio import client as k8s_client
+
+from controllers.reconciliation import Options, setup
+from eno.api.v1 import Composition
+from eno.api.v1.composition import ResourceSliceRef, Synthesis
+from eno.apiserver.server import ApiServer
+from eno.apiserver.store import Event
+from eno.resource.slicing import slice_outputs
+from eno.runtime.cache import Cache
+from eno.runtime.client import Client
+from eno.runtime.logging import configure_logging
+from eno.runtime.manager import Manager
+
+CRDS = Path(__file__).resolve().parents[1] / "manifests" / "crds"
+APPLY = "application/apply-patch+yaml"
+
+
+def configmap(name: str, namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": {"key": name, "other": "x" * 64},
+    }
+
+
+@attrs.frozen
+class Timing:
+    applied: float
+    reconciled: float
+    requests: collections.Counter[str] = attrs.field(factory=collections.Counter)
+
+
+class Watcher:
+    """Counts from the store's commits: ConfigMaps created, and slots reconciled per slice."""
+
+    def __init__(self, srv: ApiServer, expected: int) -> None:
+        self.expected = expected
+        self.created: set[tuple[str, str]] = set()
+        self.reconciled: dict[tuple[str, str], int] = {}
+        self.applied_at = 0.0
+        self.reconciled_at = 0.0
+        self.done = asyncio.Event()
+        srv.store.commit_hooks.append(self._on_commit)
+
+    def _on_commit(self, event: Event) -> None:
+        key = (event.key.namespace, event.key.name)
+        if event.key.resource == "configmaps" and event.type == "ADDED":
+            self.created.add(key)
+            if len(self.created) == self.expected and not self.applied_at:
+                self.applied_at = time.monotonic()
+        elif event.key.resource == "resourceslices":
+            states = (event.object.get("status") or {}).get("resources") or []
+            self.reconciled[key] = sum(1 for s in states if s.get("reconciled") and s.get("ready"))
+            if sum(self.reconciled.values()) == self.expected and not self.reconciled_at:
+                self.reconciled_at = time.monotonic()
+                self.done.set()
+
+
+async def install_crds(client: Client) -> None:
+    for path in sorted(CRDS.glob("*.yaml")):
+        await client.create(yaml.safe_load(path.read_text()))
+
+
+async def ensure_namespace(client: Client, name: str) -> None:
+    await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+
+async def floor(compositions: int, per_composition: int, concurrency: int) -> float:
+    """Seconds for a bare kubernetes-asyncio client to apply every ConfigMap once."""
+    async with ApiServer() as srv:
+        api = k8s_client.ApiClient(k8s_client.Configuration(host=srv.url))
+        try:
+            core = k8s_client.CoreV1Api(api)
+            names = [f"ns{c}" for c in range(compositions)]
+            for namespace in names:
+                await core.create_namespace(
+                    k8s_client.V1Namespace(metadata=k8s_client.V1ObjectMeta(name=namespace))
+                )
+            work = [(ns, f"cm{i}") for ns in names for i in range(per_composition)]
+            gate = asyncio.Semaphore(concurrency)
+
+            async def apply(namespace: str, name: str) -> None:
+                async with gate:
+                    await core.patch_namespaced_config_map(
+                        name,
+                        namespace,
+                        configmap(name, namespace),
+                        field_manager="eno",
+                        force=True,
+                        _content_type=APPLY,  # type: ignore[call-arg]  # accepted at runtime, not in the stubs
+                    )
+
+            started = time.monotonic()
+            await asyncio.gather(*(apply(ns, name) for ns, name in work))
+            return time.monotonic() - started
+        finally:
+            await api.close()
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def first_reconcile(compositions: int, per_composition: int, concurrency: int) -> Timing:
+    async with ApiServer() as srv:
+        async with await Client.from_url(srv.url, qps=0) as setup_client:
+            await install_crds(setup_client)
+            pending: list[tuple[Composition, list[str]]] = []
+            for c in range(compositions):
+                namespace = f"ns{c}"
+                await ensure_namespace(setup_client, namespace)
+                comp = await setup_client.create(
+                    Composition.from_dict(
+                        {
+                            "metadata": {"name": "comp", "namespace": namespace},
+                            "spec": {"synthesizer": {"name": "s"}},
+                        }
+                    )
+                )
+                outputs = [configmap(f"cm{i}", namespace) for i in range(per_composition)]
+                names = []
+                for piece in slice_outputs(comp, [], outputs).slices:
+                    metadata = {k: v for k, v in piece.metadata.items() if k != "finalizers"}
+                    names.append((await setup_client.create(attrs.evolve(piece, metadata=metadata))).name)
+                pending.append((comp, names))
+
+            async with await Client.from_url(srv.url, qps=0) as client:
+                client.api_client.user_agent = "eno-reconciler"
+                manager = Manager(
+                    client, cache=Cache(client), health_probe_address=None, metrics_address=None
+                )
+                setup(manager, Options(max_concurrent_reconciles=concurrency))
+                task = asyncio.create_task(manager.run())
+                try:
+                    await asyncio.wait_for(_running(manager), 30)
+                    watcher = Watcher(srv, compositions * per_composition)
+                    first_request = len(srv.request_log)
+                    started = time.monotonic()
+                    for comp, names in pending:
+                        await _publish(setup_client, comp, names)
+                    await asyncio.wait_for(watcher.done.wait(), 600)
+                    requests = collections.Counter(
+                        f"{r.verb} {r.resource}{'/' + r.subresource if r.subresource else ''}"
+                        for r in srv.request_log[first_request:]
+                        if r.user_agent.startswith("eno-reconciler")
+                    )
+                    return Timing(watcher.applied_at - started, watcher.reconciled_at - started, requests)
+                finally:
+                    manager.stop()
+                    await asyncio.wait_for(task, 30)
+
+
+async def _running(manager: Manager) -> None:
+    await manager.leading.wait()
+    await manager.cache.wait_for_sync(30)
+
+
+async def _publish(client: Client, comp: Composition, names: list[str]) -> None:
+    synthesis = Synthesis(
+        uuid=str(uuid.uuid4()),
+        synthesized=now(),
+        resource_slices=tuple(ResourceSliceRef(name=n) for n in names),
+    )
+    fresh = await client.get(Composition, comp.name, comp.namespace)
+    status = attrs.evolve(fresh.status, current_synthesis=synthesis)
+    await client.update_status(attrs.evolve(fresh, status=status))
+
+
+def report(label: str, timing: Timing, base: float, resources: int, target: float) -> None:
+    total = sum(timing.requests.values())
+    print(f"{label}:")
+    print(f"  floor (bare client, one apply each): {base:.2f}s")
+    print(f"  applied:    {timing.applied:.2f}s  ratio {timing.applied / base:.2f}x (target <= {target}x)")
+    print(f"  reconciled: {timing.reconciled:.2f}s  ratio {timing.reconciled / base:.2f}x")
+    print(f"  requests per resource: {total / resources:.2f}")
+    for verb, count in sorted(timing.requests.items(), key=lambda kv: -kv[1]):
+        print(f"    {verb}: {count} ({count / resources:.3f}/resource)")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=8, help="reconcile workers = floor's concurrency")
+    parser.add_argument("--resources", type=int, default=1000)
+    parser.add_argument("--compositions", type=int, default=100)
+    parser.add_argument("--per-composition", type=int, default=10)
+    args = parser.parse_args()
+    configure_logging(json=False)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))  # errors only
+    print(f"concurrency {args.concurrency}")
+    cases: list[tuple[str, int, int, float]] = [
+        (f"1 composition x {args.resources} ConfigMaps", 1, args.resources, 1.5),
+        (
+            f"{args.compositions} compositions x {args.per_composition} ConfigMaps",
+            args.compositions,
+            args.per_composition,
+            2.0,
+        ),
+    ]
+    for label, compositions, per, target in cases:
+        base = await floor(compositions, per, args.concurrency)
+        timing = await first_reconcile(compositions, per, args.concurrency)
+        report(label, timing, base, compositions * per, target)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
