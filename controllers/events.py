@@ -30,8 +30,16 @@ class EventRecorder:
         self.component = component
         self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
 
-    async def record(self, obj: Kind, type_: Literal["Normal", "Warning"], reason: str, message: str) -> None:
-        key = (obj.uid or f"{obj.namespace}/{obj.name}", reason, message)
+    async def record(
+        self,
+        obj: Kind,
+        type_: Literal["Normal", "Warning"],
+        reason: str,
+        message: str,
+        dedup: str | None = None,
+    ) -> None:
+        """Record once per (object, reason, `dedup` or the message): a retry does not repeat it."""
+        key = (obj.uid or f"{obj.namespace}/{obj.name}", reason, message if dedup is None else dedup)
         if key in self._seen:
             return
         self._seen[key] = None

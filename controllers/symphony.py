@@ -207,6 +207,7 @@ class SymphonyReconciler:
             WARNING,
             "InvalidComposition",
             f"the composition for variation {synth} was refused: {err.message or err}",
+            dedup=synth,  # the message names a generated name that differs on every attempt
         )
 
     # -- status ----------------------------------------------------------------------------------------

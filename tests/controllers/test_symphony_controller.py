@@ -267,3 +267,33 @@ async def test_status_rolls_up_ready_compositions(eno_server: ApiServer, client:
             return True
 
         await until(ready)
+
+
+async def test_refused_composition_is_reported_and_others_proceed(
+    eno_server: ApiServer, client: Client
+) -> None:
+    """A synthesizer name that cannot prefix an object name: the server refuses that composition only."""
+    sym = symphony("sym", variation("Not_A_Name"), variation("good"))
+    async with running(eno_server.url, symphony_controller.setup):
+        await client.create(Symphony.from_dict(sym))
+
+        async def reported() -> bool:
+            assert set(await compositions(client)) == {"good"}
+            refused = await events(client, "InvalidComposition")
+            assert len(refused) == 1, "recorded once, not on every retry"
+            assert refused[0]["type"] == "Warning" and "Not_A_Name" in refused[0]["message"]
+            return True
+
+        await until(reported)
+        # Fixing the variation creates its composition; nothing else is lost.
+        got = await client.get(Symphony, "sym", NS)
+        await client.patch(
+            Symphony, "sym", NS, {"spec": {"variations": [variation("fixed"), variation("good")]}}
+        )
+        assert got.name == "sym"
+
+        async def fixed() -> bool:
+            assert set(await compositions(client)) == {"fixed", "good"}
+            return True
+
+        await until(fixed, timeout=15)
