@@ -516,15 +516,27 @@ def _unsupported(detail: str) -> errors.ApiError:
     return err
 
 
-def decode_object(body: bytes) -> dict[str, Any]:
+def decode_object(body: bytes, *, kind: str = "", version: str = "") -> dict[str, Any]:
     """The JSON object a protobuf request body carries (apiVersion and kind from its TypeMeta).
 
-    Raises ApiError 400 for a body that is not kube's protobuf envelope, and 415 (asking for JSON) for a
-    kind or field this decoder does not know."""
+    Raises ApiError 400 for a body that is not kube's protobuf envelope (kube's wording; pass the kind and
+    version the URL addresses to get kube's full `X in version "v" cannot be handled as a X: ...`), and 415
+    (asking for JSON) for a kind or field this decoder does not know."""
+
+    def bad(detail: str) -> errors.ApiError:
+        if kind:
+            detail = f'{kind} in version "{version}" cannot be handled as a {kind}: {detail}'
+        return errors.bad_request(detail)
+
+    if not body:
+        raise bad("empty data")
     if not body.startswith(MAGIC):
-        raise errors.bad_request("provided object is not a valid protobuf: missing the k8s envelope prefix")
+        prefix = "[" + " ".join(str(b) for b in MAGIC) + "]"  # Go's %v of a byte slice
+        raise bad(f"provided data does not appear to be a protobuf message, expected prefix {prefix}")
+    if len(body) == len(MAGIC):
+        raise bad("empty body")
     try:
-        api_version = kind = ""
+        api_version = type_kind = ""
         raw = b""
         for number, _wire, value in _wire_fields(body[len(MAGIC) :]):
             if number == 1 and isinstance(value, bytes):
@@ -532,21 +544,21 @@ def decode_object(body: bytes) -> dict[str, Any]:
                     if inner_number == 1:
                         api_version = _text(inner)
                     elif inner_number == 2:
-                        kind = _text(inner)
+                        type_kind = _text(inner)
             elif number == 2 and isinstance(value, bytes):
                 raw = value
             elif number in (3, 4) and not _is_zero(value):
                 # contentEncoding / contentType: kube never sets them on request bodies.
                 raise _Unsupported("runtime.Unknown content encoding")
-        message = KINDS.get((api_version, kind))
+        message = KINDS.get((api_version, type_kind))
         if message is None:
-            raise _Unsupported(f"kind {api_version}/{kind}")
+            raise _Unsupported(f"kind {api_version}/{type_kind}")
         obj = _decode(raw, message)
     except _Unsupported as exc:
         raise _unsupported(str(exc)) from None
     except (_Malformed, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise errors.bad_request(f"provided object is not a valid protobuf: {exc}") from None
-    return {"apiVersion": api_version, "kind": kind, **obj}
+        raise bad(f"proto: cannot parse invalid wire-format data: {exc}") from None
+    return {"apiVersion": api_version, "kind": type_kind, **obj}
 
 
 # --- encoding (for the few protobuf documents the server itself serves) ---

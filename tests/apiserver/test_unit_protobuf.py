@@ -310,3 +310,22 @@ def test_encode_fields_matches_the_test_writer() -> None:
     assert encode_fields([(1, 150), (2, True), (3, nested)]) == enc(
         [(1, 150), (2, True), (3, [(1, "a"), (2, -1)])]
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param(b"", "empty data", id="empty"),
+        pytest.param(MAGIC, "empty body", id="prefix-only"),
+        pytest.param(
+            b'{"kind":"ConfigMap"}',
+            "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]",
+            id="json",
+        ),
+    ],
+)
+def test_bad_bodies_use_kube_wording(body: bytes, message: str) -> None:
+    with pytest.raises(ApiError) as info:
+        decode_object(body, kind="ConfigMap", version="v1")
+    assert info.value.code == 400
+    assert info.value.message == f'ConfigMap in version "v1" cannot be handled as a ConfigMap: {message}'
