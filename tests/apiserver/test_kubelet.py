@@ -198,7 +198,8 @@ async def test_output_before_attach_reaches_only_the_log(server: ApiServer, clie
 
     await until(printed)
     result = await attach.exchange(client, "default", "p", "main", b"in", max_stdout=1000)
-    assert result.stdout == b"late:in\n"
+    _, text = await pod_log(server, "p")
+    assert result.stdout == b"late:in\n", (result, text)
 
 
 async def test_attach_v4_client_disconnect_closes_stdin_once(server: ApiServer, client: Client) -> None:
