@@ -160,3 +160,12 @@ async def test_inputs_binding_wins_and_missing_required_fails(client: Client) ->
     assert inputs.items[0]["metadata"]["annotations"] == {"eno.azure.io/input-key": "k"}
     doc = json.loads(inputs.encode())
     assert doc["functionConfig"] == {"apiVersion": "v1", "kind": "ConfigMap", "optionalRefs": []}
+
+
+async def test_duplicate_outputs_are_kept_for_the_reconciler(client: Client, comp: Composition) -> None:
+    """Eno writes every output, duplicates included; the reconciler picks one (the greater manifest hash)."""
+    await dispatch(client, "comp")
+    first, second = {**cm("a"), "data": {"v": "1"}}, {**cm("a"), "data": {"v": "2"}}
+    done = await executor.commit(client, await attempt_for(client), [first, second], [], [])
+    piece = await client.get(ResourceSlice, done.slices[0], "default")
+    assert [json.loads(m.manifest)["data"]["v"] for m in piece.spec.resources] == ["1", "2"]

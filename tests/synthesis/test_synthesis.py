@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
+import structlog.testing
 
 from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1 import constants as c
@@ -243,6 +245,21 @@ async def test_bad_output_keeps_the_current_synthesis(
     events = await client.list(EVENT, namespace="default")
     reasons = [(e.get("reason"), e.get("message")) for e in events.items]
     assert ("SynthesisFailed", message) in reasons
+
+
+async def test_stderr_tail_is_logged_on_failure(server: ApiServer, client: Client) -> None:
+    code = "import sys; sys.stdin.read(); print('x' * 5000 + 'the real reason', file=sys.stderr); sys.exit(1)"
+    await make_synthesizer(client, "synth", [PY, "-c", code])
+    await make_composition(client, "comp", "synth")
+    with structlog.testing.capture_logs() as logs:
+        async with running(server.url, options()):
+            bad = await dispatch(client, "comp")
+            _, message = await failed_with(client, "comp", bad)
+    assert message == "Synthesizer error: exit status 1 (see synthesis pod logs for more details)"
+    failed = [entry for entry in logs if entry["event"] == "synthesis_failed"]
+    assert failed and failed[0]["stderr"].endswith("the real reason\n")
+    assert len(failed[0]["stderr"]) <= 2048
+    assert failed[0]["compositionName"] == "comp" and failed[0]["synthesisUUID"] == bad
 
 
 async def reconciled_again(manager: Manager, client: Client) -> None:
