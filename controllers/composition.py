@@ -16,9 +16,17 @@ import attrs
 import structlog
 
 from controllers.indexes import BY_DEPENDENCY, BY_SYNTHESIZER, add_composition_indexes, join
-from eno.api.v1 import Composition, Symphony, Synthesizer
-from eno.api.v1.constants import FINALIZER_CLEANUP, LABEL_SYNTHESIS_UUID, MANAGED_BY_LABEL, MANAGED_BY_VALUE
-from eno.api.v1.predicates import simplified_status
+from eno.api.v1 import Composition, ResourceSlice, Symphony, Synthesizer
+from eno.api.v1.constants import (
+    FINALIZER_CLEANUP,
+    LABEL_SYNTHESIS_UUID,
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    STATUS_MISSING_INPUTS,
+    STATUS_NOT_READY,
+    STATUS_RECONCILING,
+)
+from eno.api.v1.predicates import identifier_at, missing_inputs, simplified_status
 from eno.api.v1.times import now
 from eno.composition.deletion import (
     ReleaseFinalizer,
@@ -45,6 +53,7 @@ from eno.runtime.reconcile import Request, Result
 CONTROLLER_NAME = "composition"
 LOG_NAME = "compositionController"
 POD = GVK("", "v1", "Pod")
+DIAGNOSTIC_LIMIT = 50  # resources named in a not-ready log line
 
 
 @attrs.frozen
@@ -104,10 +113,35 @@ class CompositionReconciler:
                 Composition, comp.name, comp.namespace, patch, patch_type="merge", subresource="status"
             )
             log.info("simplified_status", status=simplified.status, error=simplified.error)
+            await self._diagnose(comp, synth, simplified.status, log)
             return Result()
         if synth is None:
             return Result()
         return await self._timeout(comp, log)
+
+    # -- diagnostics (logs only) -----------------------------------------------------------------------
+
+    async def _diagnose(self, comp: Composition, synth: Synthesizer | None, status: str, log: Any) -> None:
+        if status == STATUS_MISSING_INPUTS and synth is not None:
+            log.info(
+                "missing_inputs",
+                missing=missing_inputs(synth, comp),
+                expected=[ref.key for ref in synth.spec.refs if not ref.optional],
+            )
+        elif status in (STATUS_NOT_READY, STATUS_RECONCILING) and comp.status.current_synthesis is not None:
+            pending: list[str] = []
+            for ref in comp.status.current_synthesis.resource_slices:
+                try:
+                    slice_ = await self.cache.get(ResourceSlice, ref.name, comp.namespace)
+                except NotFound:
+                    continue
+                pending.extend(_pending_resources(slice_))
+            pending.sort()
+            log.info(
+                "resources_not_ready",
+                resources=pending[:DIAGNOSTIC_LIMIT],
+                more=max(0, len(pending) - DIAGNOSTIC_LIMIT),
+            )
 
     # -- synthesis timeouts ----------------------------------------------------------------------------
 
@@ -181,6 +215,19 @@ class CompositionReconciler:
             await self.client.update(comp.with_metadata(finalizers=finalizers or None))
             log.info("removed_finalizer", forced=symphony_gone)
         return Result()
+
+
+def _pending_resources(slice_: ResourceSlice) -> list[str]:
+    """Kind/name of the slice's live manifests whose state is absent, unreconciled or not ready."""
+    states = slice_.status.resources
+    out = []
+    for i, manifest in enumerate(slice_.spec.resources):
+        if manifest.deleted:
+            continue
+        state = states[i] if i < len(states) else None
+        if state is None or not state.reconciled or state.ready is None:
+            out.append(identifier_at(slice_, i) or f"#{i}")
+    return out
 
 
 def _dependency_released(old: Object, new: Object) -> bool:
