@@ -334,7 +334,10 @@ class Kubelet:
         self._sessions: set[asyncio.Task[Any]] = set()
         # Added before the app is frozen (the server has not started): the request log and the fault
         # injector see these requests like any other.
-        server.app.middlewares.append(self.middleware)
+        try:
+            server.app.middlewares.append(self.middleware)
+        except RuntimeError as err:  # aiohttp froze the list when the server started
+            raise RuntimeError("create the Kubelet before the ApiServer starts") from err
 
     async def __aenter__(self) -> Kubelet:
         await self.start()
