@@ -48,7 +48,11 @@ class History:
     def __init__(self, srv: ApiServer, resource: str) -> None:
         self.resource = resource
         self.events: list[Event] = []
+        self._srv = srv
         srv.store.commit_hooks.append(self._record)
+
+    def close(self) -> None:
+        self._srv.store.commit_hooks.remove(self._record)
 
     def _record(self, event: Event) -> None:
         if event.key.resource == self.resource:

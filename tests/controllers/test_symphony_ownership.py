@@ -135,30 +135,38 @@ async def run_sequence(srv: ApiServer, client: Client, sequence: tuple[int, int,
     ns = f"seq-{next(_namespaces)}"
     await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     history = History(srv, "compositions")
+    try:
+        await drive(srv, client, ns, Model(list(NAMES[:count]), NAMES[owner % count]), steps)
+    finally:
+        history.close()
+    for revision, holders in owner_holders_per_revision(history.events, ns):
+        assert len(holders) <= 1, f"revision {revision}: {holders} all carry {OWNER}"
+
+
+async def drive(srv: ApiServer, client: Client, ns: str, model: Model, steps: list[Op]) -> None:
+    """Run the symphony controller through the edits, restarts and faults; wait for the final state."""
     faults = server_faults(srv)
-    model = Model(list(NAMES[:count]), NAMES[owner % count])
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(running(srv.url, symphony_controller.setup))
         await client.create(Symphony.from_dict(symphony("sym", *model.variations(), ns=ns)))
-        for op in steps:
-            if op[0] == "restart":
-                await stack.aclose()
-                await stack.enter_async_context(running(srv.url, symphony_controller.setup))
-            elif op[0] == "fault":
-                faults.add(status=op[1], verb=op[2], resource="compositions", times=op[3])
-            elif op[0] == "pause":
-                await asyncio.sleep(op[1])  # pacing the user's edits, not waiting for a condition
-            elif model.apply(op):
-                await client.patch(Symphony, "sym", ns, {"spec": {"variations": model.variations()}})
-        faults.clear()
+        try:
+            for op in steps:
+                if op[0] == "restart":
+                    await stack.aclose()
+                    await stack.enter_async_context(running(srv.url, symphony_controller.setup))
+                elif op[0] == "fault":
+                    faults.add(status=op[1], verb=op[2], resource="compositions", times=op[3])
+                elif op[0] == "pause":
+                    await asyncio.sleep(op[1])  # pacing the user's edits, not waiting for a condition
+                elif model.apply(op):
+                    await client.patch(Symphony, "sym", ns, {"spec": {"variations": model.variations()}})
+        finally:
+            faults.clear()
 
         async def settled() -> bool:
             return converged(model, list((await client.list(Composition, namespace=ns)).items))
 
         await until(settled, timeout=20)
-    srv.store.commit_hooks.remove(history._record)
-    for revision, holders in owner_holders_per_revision(history.events, ns):
-        assert len(holders) <= 1, f"revision {revision}: {holders} all carry {OWNER}"
 
 
 SHORT = settings(
