@@ -1,7 +1,8 @@
 """Content negotiation: decoding request bodies and choosing the response form from Accept.
 
-Only JSON (and YAML) are spoken: a client asking for protobuf gets JSON, as kube-apiserver does for types it
-cannot encode in protobuf (custom resources).
+Responses are JSON (or YAML): a client asking for protobuf gets JSON, as kube-apiserver does for types it
+cannot encode in protobuf (custom resources). Protobuf request bodies are decoded for the kinds kubectl's
+generators send (protobuf.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Literal
 import attrs
 import yaml
 
-from eno.apiserver import errors
+from eno.apiserver import errors, protobuf
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
 
@@ -100,6 +101,11 @@ def negotiate(accept: str | None) -> Output:
 def decode_object(content_type: str | None, body: bytes) -> Any:
     """A create/update body: JSON or YAML; protobuf and anything else is 415."""
     mt = media_type(content_type or JSON)
+    if mt == PROTOBUF:
+        # kubectl's generators (create configmap|secret|namespace|...) send typed objects as protobuf.
+        if len(body) > MAX_BODY_BYTES:
+            raise errors.request_entity_too_large(MAX_BODY_BYTES)
+        return protobuf.decode_object(body)
     if mt not in (JSON, YAML, "*/*"):
         raise errors.unsupported_media_type(mt, (JSON, YAML, PROTOBUF))
     return decode_document(mt, body)

@@ -284,7 +284,13 @@ class ApiServer:
         elif len(parts) == 3 and parts[0] == "apis":
             doc = discovery.api_resource_list(self.registry, parts[1], parts[2])
         elif parts and parts[0] == "openapi":
-            if parts[1:] == ["v2"] and not _accepts_json(request.headers.get("Accept", "")):
+            accept = request.headers.get("Accept", "")
+            if parts[1:] == ["v2"] and "com.github.proto-openapi.spec.v2" in accept:
+                # kubectl asks v2 only as protobuf; a minimal document lets it validate `kind: List` files.
+                return web.Response(
+                    body=openapi.openapi_v2_protobuf(), headers={"Content-Type": openapi.OPENAPI_V2_PROTOBUF}
+                )
+            if parts[1:] == ["v2"] and not _accepts_json(accept):
                 # kubectl asks v2 for protobuf only, and falls back quietly on 406.
                 raise errors.not_acceptable(["application/json"])
             doc = self._openapi(parts[1:], request)

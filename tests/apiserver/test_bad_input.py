@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from eno.apiserver.protobuf import encode_fields
 from tests.apiserver.objects import GROUP, PLURAL, configmap, raw_request, widget
 
 CM = "/api/v1/namespaces/default/configmaps"
@@ -41,9 +42,9 @@ CASES = [
         CM,
         dumps(configmap("a")),
         "application/vnd.kubernetes.protobuf",
-        415,
-        "UnsupportedMediaType",
-        id="protobuf-body",
+        400,
+        "BadRequest",
+        id="json-labelled-protobuf",
     ),
     pytest.param(
         CM,
@@ -175,3 +176,20 @@ async def test_bad_field_validation_value_is_422(kube, apiserver) -> None:
     assert (status, doc["reason"]) == (422, "Invalid")
     assert doc["details"]["causes"][0]["field"] == "fieldValidation"
     assert apiserver.store.revision == before
+
+
+def protobuf_configmap(name: str, key: str, value: str) -> bytes:
+    """A ConfigMap as kubectl's generator encodes it: k8s magic + runtime.Unknown{typeMeta, raw}."""
+    meta = encode_fields([(1, name)])
+    entry = encode_fields([(1, key), (2, value)])
+    raw = encode_fields([(1, meta), (2, entry)])
+    type_meta = encode_fields([(1, "v1"), (2, "ConfigMap")])
+    return b"k8s\x00" + encode_fields([(1, type_meta), (2, raw)])
+
+
+async def test_protobuf_bodies_of_generator_kinds_are_decoded(kube) -> None:
+    body = protobuf_configmap("from-proto", "alpha", "beta")
+    status, doc = await raw_request(kube, "POST", CM, body, "application/vnd.kubernetes.protobuf")
+    assert status == 201
+    assert doc["metadata"]["name"] == "from-proto"
+    assert doc["data"] == {"alpha": "beta"}

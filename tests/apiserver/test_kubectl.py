@@ -134,3 +134,15 @@ async def test_kubectl_server_side_printing_of_builtins(kubectl, kube) -> None:
     await core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="shown")))
     out = await kubectl("get", "ns", "shown")
     assert out.splitlines()[0].split() == ["NAME", "STATUS", "AGE"]
+
+
+async def test_kubectl_create_generators(kubectl) -> None:
+    # kubectl encodes these objects as protobuf; the server decodes them and answers JSON.
+    assert "created" in await kubectl("create", "namespace", "gen")
+    assert "created" in await kubectl("create", "configmap", "c", "-n", "gen", "--from-literal=a=b")
+    assert "created" in await kubectl("create", "secret", "generic", "s", "-n", "gen", "--from-literal=k=v")
+    data = json.loads(await kubectl("get", "configmap", "c", "-n", "gen", "-o", "json"))
+    assert data["data"] == {"a": "b"}
+    secret = json.loads(await kubectl("get", "secret", "s", "-n", "gen", "-o", "json"))
+    assert secret["data"] == {"k": "dg=="}
+    assert secret["type"] == "Opaque"
