@@ -43,14 +43,27 @@ def options(**changes: Any) -> synthesis.Options:
     return attrs.evolve(base, **changes)
 
 
+async def install_crds(srv: ApiServer) -> None:
+    async with await Client.from_url(srv.url, qps=0) as client:
+        for path in sorted(CRDS.glob("*.yaml")):
+            await client.create(yaml.safe_load(path.read_text()))
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[ApiServer]:
+    """The embedded server with Eno's CRDs and the kubelet: pods run."""
     srv = ApiServer(bookmark_interval=0.2)
     kubelet = Kubelet(srv)
     async with srv, kubelet:
-        async with await Client.from_url(srv.url, qps=0) as client:
-            for path in sorted(CRDS.glob("*.yaml")):
-                await client.create(yaml.safe_load(path.read_text()))
+        await install_crds(srv)
+        yield srv
+
+
+@pytest.fixture
+async def bare_server() -> AsyncIterator[ApiServer]:
+    """The embedded server with Eno's CRDs and no kubelet: pods only exist."""
+    async with ApiServer(bookmark_interval=0.2) as srv:
+        await install_crds(srv)
         yield srv
 
 
