@@ -16,6 +16,8 @@ import aiohttp
 import attrs
 import pytest
 from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eno.apiserver.server import ApiServer
 from eno.runtime import errors
@@ -361,3 +363,76 @@ async def test_chaos_everywhere_still_converges(
             await direct.delete(CM, f"c{i}", NS)
         await asyncio.sleep(0)
     await settle(lambda: equals_server(direct, inf, mirror), timeout=20)
+
+
+# -- property: any interleaving of writes and faults converges ---------------------------------------------
+
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("create"), st.integers(0, 5)),
+        st.tuples(st.just("update"), st.integers(0, 5)),
+        st.tuples(st.just("delete"), st.integers(0, 5)),
+        st.tuples(st.just("cut"), st.sampled_from([None, 410, 500, 503])),
+        st.tuples(st.just("fail-list"), st.sampled_from([500, 410])),
+        st.tuples(st.just("yield"), st.integers(1, 3)),
+    ),
+    max_size=25,
+)
+
+
+async def _converges_after(steps: list[tuple[str, Any]]) -> None:
+    async with ApiServer(bookmark_interval=0.2, history_window=20) as server:
+        proxy = FaultProxy(server.url)
+        await proxy.start()
+        try:
+            async with (
+                await Client.from_url(server.url, qps=0) as direct,
+                await Client.from_url(proxy.url, qps=0) as client,
+            ):
+                informer = Informer(client, CM, namespace=NS, **FAST)
+                mirror = Mirror()
+                informer.add_event_handler(mirror)
+                informer.start()
+                try:
+                    assert await informer.wait_for_sync(10)
+                    for action, arg in steps:
+                        name = f"o{arg}"
+                        try:
+                            if action == "create":
+                                await direct.create(configmap(name))
+                            elif action == "update":
+                                await direct.patch(
+                                    CM, name, NS, {"data": {"n": str(len(mirror.state))}}, "merge"
+                                )
+                            elif action == "delete":
+                                await direct.delete(CM, name, NS)
+                        except (errors.AlreadyExists, errors.NotFound):
+                            pass
+                        if action == "cut":
+                            if arg is not None:
+                                proxy.fail("watch", arg)
+                            proxy.cut_watches()
+                        elif action == "fail-list":
+                            proxy.fail("list", arg)
+                        elif action == "yield":
+                            for _ in range(arg):
+                                await asyncio.sleep(0)
+                    proxy.cut_watches()  # leave no open watch in a state the steps made unusual
+                    await settle(lambda: equals_server(direct, informer, mirror), timeout=20)
+                finally:
+                    await informer.stop()
+        finally:
+            await proxy.stop()
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=STEPS)
+def test_any_writes_and_faults_converge(steps: list[tuple[str, Any]]) -> None:
+    asyncio.run(_converges_after(steps))
+
+
+@pytest.mark.soak
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=STEPS)
+def test_any_writes_and_faults_converge_soak(steps: list[tuple[str, Any]]) -> None:
+    asyncio.run(_converges_after(steps))
