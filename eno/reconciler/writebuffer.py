@@ -2,8 +2,8 @@
 
 Reconciles hand in a *status update*: a function from the slot's current state (wire JSON, `{}` when
 empty) to the new state, or None when nothing needs writing. Updates are keyed per slice; within a slice
-the latest update per manifest index wins. A per-slice queue delays each flush by 100 ms, or twice as
-long as the slice's last flush took, so a burst of updates becomes one request; failed flushes back off
+the latest update per manifest index wins. A per-slice queue delays each flush by 100 ms, or four times
+as long as the slice's last flush took, so a burst of updates becomes one request; failed flushes back off
 exponentially up to 8 s. (Eno backs off any steady stream of flushes up to 8 s, which under load delays
 each readiness-group hand-over by as much: docs/decisions/1100-reconciler-writes.md.)
 
@@ -88,10 +88,10 @@ def error_update(summary: str) -> StatusUpdate:
 
 
 class FlushPacer:
-    """When to flush a slice next: `base` after a success, but never sooner than twice the last flush took
-    (a slice's status write costs the server in proportion to the slice, so a steady stream of updates
-    spends at most about a third of the time writing), backing off exponentially after failures; all
-    capped at `cap`."""
+    """When to flush a slice next: `base` after a success, but never sooner than four times the last
+    flush took (a slice's status write costs the server in proportion to the slice, so a steady stream of
+    updates spends at most a fifth of the time writing); exponential backoff after failures; all capped
+    at `cap`."""
 
     def __init__(self, base: float, cap: float) -> None:
         self._failures: ItemExponentialFailureRateLimiter[SliceKey] = ItemExponentialFailureRateLimiter(
@@ -105,7 +105,7 @@ class FlushPacer:
 
     def succeeded(self, key: SliceKey, took: float) -> None:
         self._failures.forget(key)
-        self._pace[key] = 2 * took
+        self._pace[key] = 4 * took
 
     def forget(self, key: SliceKey) -> None:
         self._failures.forget(key)
