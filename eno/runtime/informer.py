@@ -197,11 +197,8 @@ class Informer:
         tasks = [t for t in (self._task, self._resync_task) if t is not None]
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        # gather, not a bare await per task: our own cancellation while waiting must still propagate.
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._task = None
         self._resync_task = None
 
