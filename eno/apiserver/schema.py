@@ -13,7 +13,10 @@ Behaviour follows apiextensions-apiserver's structural pruning/defaulting and ku
 - defaults apply to absent members of objects that are present, recursively (including inside objects
   that were themselves just defaulted), and replace a non-nullable null;
 - validation messages use kube-openapi's wording wrapped in field errors, e.g.
-  `spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`.
+  `spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`;
+  x-kubernetes-validations (CEL) run after it (celrules.py), and on updates errors in unchanged values
+  are ratcheted away as kube does since 1.33.
+`structural_errors` holds what CRD creation refuses in a schema that is not structural.
 """
 
 from __future__ import annotations
