@@ -215,7 +215,7 @@ class LifecycleReconciler:
             # Another process made it (or this one, before a restart): its stdin may already be spent.
             await self._delete_pod(pod)
             bound.info("replaced_unattended_synthesis_pod")
-            return Result()
+            return Result(requeue=True)  # its deletion event would do too; do not depend on its labels
         state = _container_status(pod).get("state") or {}
         attempt = executor.Attempt(comp, synth, in_flight.uuid, _container_image(pod))
         if "terminated" in state:

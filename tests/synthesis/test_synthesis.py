@@ -16,6 +16,7 @@ from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1 import constants as c
 from eno.apiserver.server import ApiServer
 from eno.runtime.client import Client
+from eno.runtime.errors import NotFound
 from eno.runtime.gvk import GVK
 from eno.runtime.manager import Manager
 from eno.synthesis.attach import POD
@@ -346,3 +347,58 @@ async def test_composition_without_finalizer_gets_no_pod(server: ApiServer, clie
         await until(probe_pod, message="a pod for the probe composition")
         pods = await client.list(POD, namespace="default", label_selector=f"{c.LABEL_COMPOSITION_NAME}=nofin")
         assert not pods.items
+
+
+async def test_many_compositions_at_once(server: ApiServer, client: Client) -> None:
+    code = (
+        "import json, os, sys; sys.stdin.read(); name = 'for-' + os.environ['COMPOSITION_NAME']; "
+        "meta = {'name': name, 'namespace': 'default'}; "
+        "item = {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': meta}; "
+        "rl = {'apiVersion': 'config.kubernetes.io/v1', 'kind': 'ResourceList', 'items': [item]}; "
+        "json.dump(rl, sys.stdout)"
+    )
+    await make_synthesizer(client, "synth", [PY, "-c", code])
+    names = [f"comp-{i}" for i in range(6)]
+    for name in names:
+        await make_composition(client, name, "synth")
+    async with running(server.url, options()):
+        dispatched = {name: await dispatch(client, name) for name in names}
+        for name, uid in dispatched.items():
+            comp = await current_is(client, name, uid)
+            assert manifests(await slices_of(client, comp)) == [(f"for-{name}", False)]
+
+
+async def test_a_pod_from_another_process_is_replaced(
+    server: ApiServer, client: Client, tmp_path: Path
+) -> None:
+    """Its stdin may be spent (stdinOnce): only pods this process created are attached to."""
+    await make_synthesizer(client, "sh", ["/bin/sh", script(tmp_path, "s.sh", GOOD_SH)])
+    await make_composition(client, "comp", "sh")
+    uid = await dispatch(client, "comp")
+    stranger = await client.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "generateName": "synthesis-",
+                "namespace": "default",
+                "labels": {
+                    UUID_LABEL: uid,
+                    NAME_LABEL: "comp",
+                    c.LABEL_COMPOSITION_NAMESPACE: "default",
+                    c.MANAGED_BY_LABEL: "eno",
+                },
+            },
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [
+                    {"name": "executor", "image": "x", "command": ["/bin/sleep", "60"], "stdin": True}
+                ],
+            },
+        }
+    )
+    async with running(server.url, options()):
+        comp = await current_is(client, "comp", uid)
+    assert manifests(await slices_of(client, comp)) == [("good", False)]
+    with pytest.raises(NotFound):
+        await client.get(POD, stranger["metadata"]["name"], "default")
