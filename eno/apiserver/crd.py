@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eno.apiserver import errors, names
+from eno.apiserver import celrules, errors, names, selectors, table
+from eno.apiserver import schema as structural
 from eno.apiserver.context import ApiContext
 from eno.apiserver.registry import Registry, ResourceInfo
 from eno.apiserver.store import DELETED, Event, Key, Transaction
@@ -71,6 +72,15 @@ def validate(crd: Obj) -> list[dict[str, Any]]:
         schema = (version.get("schema") or {}).get("openAPIV3Schema")
         if not isinstance(schema, dict):
             causes.append(errors.required(f"{path}.schema.openAPIV3Schema", "schemas are required"))
+        else:
+            schema_path = f"{path}.schema.openAPIV3Schema"
+            causes.extend(structural.structural_errors(schema, schema_path))
+            causes.extend(celrules.compile_errors(schema, schema_path))
+        causes.extend(
+            table.printer_column_errors(
+                version.get("additionalPrinterColumns"), f"{path}.additionalPrinterColumns"
+            )
+        )
     return causes
 
 
@@ -98,6 +108,7 @@ def infos_for(crd: Obj) -> list[ResourceInfo]:
                 schema=(version.get("schema") or {}).get("openAPIV3Schema"),
                 printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
                 builtin=False,
+                selectable_fields=selectors.selectable_field_labels(version.get("selectableFields") or []),
                 storage=bool(version.get("storage")),
             )
         )

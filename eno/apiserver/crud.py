@@ -21,6 +21,7 @@ from eno.apiserver import (
     ssa,
     strategic,
     strategy,
+    typed,
     validation,
 )
 from eno.apiserver.context import ApiContext
@@ -130,7 +131,14 @@ def parse_selectors(
 ) -> tuple[selectors.LabelSelector, selectors.FieldSelector]:
     labels = selectors.parse_label_selector(query.get("labelSelector", ""))
     fields = selectors.parse_field_selector(query.get("fieldSelector", ""))
-    fields.check_supported(selectors.supported_field_labels(info.group, info.resource))
+    selectors.check_field_labels(
+        fields,
+        info.group,
+        info.resource,
+        builtin=info.builtin,
+        namespaced=info.namespaced,
+        selectable=info.selectable_fields,
+    )
     if name:
         fields = selectors.FieldSelector(
             (*fields.requirements, selectors.FieldRequirement("metadata.name", name))
@@ -213,6 +221,14 @@ async def list_(
 # Writes.
 
 
+def check_typed(info: ResourceInfo, body: Any) -> None:
+    """Built-in kinds decode into Go structs: a field of the wrong JSON type is kube's 400 decode error."""
+    if info.builtin and isinstance(body, dict):
+        problem = typed.find_problem(info.group, info.version, info.kind, body)
+        if problem is not None:
+            raise typed.decode_error(info.kind, info.version, problem)
+
+
 def _schema_warnings(req: strategy.Request) -> list[str]:
     return req.warnings
 
@@ -224,6 +240,7 @@ async def create(
         raise errors.method_not_allowed(info.group, info.resource, "create")
     req = write_request(ri, info, request, "CreateOptions")
     body = negotiation.decode_object(request.content_type, await read_body(request))
+    check_typed(info, body)
     if info.namespaced and not req.namespace:
         raise errors.not_found(info.group, info.resource, "")
     hooks = ctx.hooks(info)
@@ -250,6 +267,7 @@ async def update(
 ) -> web.Response:
     req = write_request(ri, info, request, "UpdateOptions")
     body = negotiation.decode_object(request.content_type, await read_body(request))
+    check_typed(info, body)
     hooks = ctx.hooks(info)
 
     def mutate(old: Obj | None) -> Obj | None:
@@ -349,6 +367,10 @@ async def _apply(
     """Server-side apply: creates a missing object, merges by field ownership otherwise."""
     if not isinstance(config, dict):
         raise errors.bad_request("the applied configuration must be an object")
+    if info.builtin:
+        problem = typed.find_problem(info.group, info.version, info.kind, config, typed_patch=True)
+        if problem is not None:
+            raise typed.typed_patch_error(info.group, info.version, info.kind, problem)
     config = strategy.check_type(req, copy_object(config))
     # managedFields come from the apply itself; the finish hook would record an Update entry on top.
     apply_hooks = attrs.evolve(hooks, finish=())

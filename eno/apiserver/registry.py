@@ -40,6 +40,8 @@ class ResourceInfo:
     # A CRD version's raw additionalPrinterColumns (table.crd_columns turns them into columns).
     printer_columns: tuple[dict[str, Any], ...] = attrs.field(default=(), eq=False, hash=False)
     builtin: bool = True
+    # Field labels a CRD version lets clients select on (selectableFields), beyond metadata.name/namespace.
+    selectable_fields: tuple[str, ...] = ()
     # Whether this version is the one objects are stored at (CRDs); built-ins have one version each.
     storage: bool = True
 

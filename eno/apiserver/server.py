@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import structlog
@@ -67,6 +67,14 @@ class RequestRecord:
     user_agent: str
 
 
+class Component(Protocol):
+    """Something that runs alongside the server (the embedded kubelet)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 Handler = Callable[
     [ApiContext, web.Request, RequestInfo, ResourceInfo, Output], Awaitable[web.StreamResponse]
 ]
@@ -116,6 +124,9 @@ class ApiServer:
         )
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._openapi_cache: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self._subresource_handlers: dict[tuple[str, str, str], Handler] = {}
+        self._components: list[Component] = []
+        self._components_started: list[Component] = []
         self.gc: GarbageCollector | None = None
         self.namespace_controller: NamespaceController | None = None
         if controllers:
@@ -145,6 +156,9 @@ class ApiServer:
             self.gc.start()
         if self.namespace_controller is not None:
             self.namespace_controller.start()
+        for component in self._components:
+            await component.start()
+            self._components_started.append(component)
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -155,7 +169,18 @@ class ApiServer:
             self.port = int(sockets[0].getsockname()[1])
         log.info("apiserver_started", url=self.url)
 
+    def add_subresource(self, group: str, resource: str, subresource: str, handler: Handler) -> None:
+        """Serve `<resource>/<subresource>` (any verb) with `handler` (the kubelet's log and attach)."""
+        self._subresource_handlers[(group, resource, subresource)] = handler
+
+    def add_component(self, component: Component) -> None:
+        """Run `component` with the server: started after the server is up, stopped before it goes down."""
+        self._components.append(component)
+
     async def stop(self) -> None:
+        for component in reversed(self._components_started):
+            await component.stop()
+        self._components_started.clear()
         self.store.close_watchers()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -249,6 +274,9 @@ class ApiServer:
         if info is None:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
         if ri.subresource:
+            extra = self._subresource_handlers.get((info.group, info.resource, ri.subresource))
+            if extra is not None and ri.name and (ri.namespace or not info.namespaced):
+                return await extra(self.context, request, ri, info, output)
             allowed = _SUBRESOURCE_VERBS.get(ri.subresource, set())
             if ri.subresource not in info.subresources or ri.verb not in allowed:
                 raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")

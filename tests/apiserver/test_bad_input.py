@@ -193,3 +193,17 @@ async def test_protobuf_bodies_of_generator_kinds_are_decoded(kube) -> None:
     assert status == 201
     assert doc["metadata"]["name"] == "from-proto"
     assert doc["data"] == {"alpha": "beta"}
+
+
+async def test_builtin_field_of_the_wrong_type_is_a_decode_error(kube, apiserver) -> None:
+    before = apiserver.store.revision
+    body = dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": "wrongType"})
+    status, doc = await raw_request(kube, "POST", CM, body)
+    assert (status, doc["reason"]) == (400, "BadRequest")
+    assert "cannot unmarshal string into Go struct field ConfigMap.data" in doc["message"]
+    status, doc = await raw_request(
+        kube, "PATCH", f"{CM}/a", body, "application/apply-patch+yaml", fieldManager="m"
+    )
+    assert status == 500
+    assert "failed to create typed patch object" in doc["message"]
+    assert apiserver.store.revision == before

@@ -176,3 +176,27 @@ async def test_cluster_scoped_custom_resources(kube) -> None:
     created = await objects.create_cluster_custom_object(GROUP, "v1", "globals", body)
     assert "namespace" not in created["metadata"]
     assert (await objects.get_cluster_custom_object(GROUP, "v1", "globals", "g"))["spec"]["size"] == 1
+
+
+async def test_non_structural_schema_is_422(kube) -> None:
+    bad = widget_crd()
+    spec_schema = bad["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    del spec_schema["type"]
+    with pytest.raises(ApiException) as err:
+        await client.ApiextensionsV1Api(kube).create_custom_resource_definition(bad)
+    assert err.value.status == 422
+    fields = [c["field"] for c in status_of(err.value)["details"]["causes"]]
+    assert any(f.startswith("spec.versions[0].schema.openAPIV3Schema") for f in fields)
+
+
+async def test_selectable_fields_of_a_crd_version(kube) -> None:
+    crd = widget_crd()
+    crd["spec"]["versions"][0]["selectableFields"] = [{"jsonPath": ".spec.color"}]
+    await client.ApiextensionsV1Api(kube).create_custom_resource_definition(crd)
+    objects = client.CustomObjectsApi(kube)
+    await objects.create_namespaced_custom_object(GROUP, "v1", "default", PLURAL, widget("a", color="red"))
+    await objects.create_namespaced_custom_object(GROUP, "v1", "default", PLURAL, widget("b"))
+    listed = await objects.list_namespaced_custom_object(
+        GROUP, "v1", "default", PLURAL, field_selector="spec.color=red"
+    )
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["a"]
