@@ -93,6 +93,16 @@ class Cache:
                 informer.start()
         return informer
 
+    async def remove_informer(self, kind: GVK | type[KubeObject]) -> bool:
+        """Stop and forget a kind's informer (a watch no longer needed); False if there was none.
+
+        Handlers registered on it stop receiving events; the next `informer_for` starts a fresh one."""
+        informer = self._informers.pop(_gvk(kind), None)
+        if informer is None:
+            return False
+        await informer.stop()
+        return True
+
     @property
     def informers(self) -> dict[GVK, Informer]:
         return dict(self._informers)

@@ -118,3 +118,17 @@ async def test_indexes_through_the_cache(client: Client, cache: Cache) -> None:
 
     done: bool = await eventually(child_indexed, timeout=10)
     assert done
+
+
+async def test_removed_informer_stops_and_a_new_one_starts_fresh(client: Client, cache: Cache) -> None:
+    cache.start()
+    first = cache.informer_for(SECRET)
+    assert await first.wait_for_sync(10)
+    assert await cache.remove_informer(SECRET)
+    assert not first.running
+    assert not await cache.remove_informer(SECRET)
+    later = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "later", "namespace": NS}}
+    await client.create(later)
+    assert (await cache.get(SECRET, "later", NS))["metadata"]["name"] == "later"
+    assert cache.informer_for(SECRET) is not first
+    assert first.get("later", NS) is None
