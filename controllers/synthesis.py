@@ -16,14 +16,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
 
 import attrs
 import structlog
 
 from controllers.events import WARNING, EventRecorder
-from eno.api.v1 import Composition, Synthesizer
+from eno.api.v1 import Composition, Synthesizer, common
 from eno.api.v1 import constants as c
 from eno.api.v1.predicates import synthesis_failed
 from eno.api.v1.times import parse_time
@@ -51,7 +51,6 @@ _REMEMBERED: Final = 4096
 _MIN_POD_AGE: Final = 1.0
 
 log = structlog.get_logger(__name__)
-T = TypeVar("T")
 
 
 @attrs.frozen
@@ -261,30 +260,21 @@ class LifecycleReconciler:
             await self._delete_pod(pod)
             await self._fail(attempt, f"Synthesizer error: {err}", bound)
             return
-        exchanged: attach.Exchange | None = None
         try:
-            exchanged = await _with_timeout(
-                attach.exchange(
+            async with asyncio.timeout(budget):
+                exchanged = await attach.exchange(
                     self.client,
                     namespace,
                     name,
                     CONTAINER_NAME,
                     inputs.encode(),
                     max_stdout=self.options.max_synthesis_output,
-                ),
-                budget,
-            )
-            state = await attach.wait_terminated(
-                self.client, namespace, name, CONTAINER_NAME, max(1.0, budget - (time.monotonic() - started))
-            )
+                )
+                state = await attach.wait_terminated(self.client, namespace, name, CONTAINER_NAME, budget)
         except TimeoutError:
             await self._delete_pod(pod)
-            await self._fail(
-                attempt,
-                f"Synthesizer error: timed out after {budget:.0f}s (--pod-timeout)",
-                bound,
-                inputs.revisions,
-            )
+            message = f"Synthesizer error: timed out after {budget:.0f}s (--pod-timeout)"
+            await self._fail(attempt, message, bound, inputs.revisions)
             return
         except attach.OutputTooLarge as err:
             await self._delete_pod(pod)
@@ -297,19 +287,8 @@ class LifecycleReconciler:
             bound.info("synthesis_pod_gone")
             return
         stderr = exchanged.stderr_tail.decode(errors="replace")
-        code = int(state.get("exitCode") or 0)
-        if code != 0:
-            await self._fail(
-                attempt,
-                f"Synthesizer error: {output.exit_error(code)}",
-                bound,
-                inputs.revisions,
-                stderr=stderr,
-            )
-            return
         try:
-            out = output.parse_output(exchanged.stdout)
-            output.check_items(out.items, self.engine)
+            out = output.read_result(int(state.get("exitCode") or 0), exchanged.stdout, self.engine)
         except output.OutputError as err:
             await self._fail(attempt, f"Synthesizer error: {err}", bound, inputs.revisions, stderr=stderr)
             return
@@ -343,9 +322,9 @@ class LifecycleReconciler:
         attempt: executor.Attempt,
         message: str,
         bound: Any,
-        revisions: Any = (),
+        revisions: Sequence[common.InputRevisions] = (),
         *,
-        results: Any = (),
+        results: Sequence[common.Result] = (),
         stderr: str = "",
     ) -> None:
         """The error on the in-flight synthesis and an Event; current and its slices stay untouched."""
@@ -355,11 +334,6 @@ class LifecycleReconciler:
             bound.info("synthesis_discarded", reason=skipped)
             return
         await self.events.record(attempt.composition, WARNING, "SynthesisFailed", message)
-
-
-async def _with_timeout(awaitable: Awaitable[T], seconds: float) -> T:
-    async with asyncio.timeout(seconds):
-        return await awaitable
 
 
 class PodGarbageCollector:

@@ -118,3 +118,12 @@ def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
+
+
+def read_result(exit_code: int, stdout: bytes, engine: Engine) -> Output:
+    """A finished run, judged as Eno's executor does: exit code, then the document, then every item."""
+    if exit_code != 0:
+        raise OutputError(exit_error(exit_code))
+    out = parse_output(stdout)
+    check_items(out.items, engine)
+    return out
