@@ -228,3 +228,18 @@ def test_channel_bad_close_and_statuses() -> None:
     assert channel.status_exit_code(channel.success_status()) == 0
     assert channel.status_exit_code(channel.exit_code_status(7)) == 7
     assert channel.status_exit_code(channel.failure_status("x")) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "stdout", "message"),
+    [
+        (2, json.dumps({**RL, "items": [CM]}).encode(), "exit status 2"),
+        (0, b"", "invalid json"),
+        (0, json.dumps({**RL, "items": [{"kind": "X"}]}).encode(), "invalid output"),
+    ],
+    ids=["exit-code-first", "then-the-document", "then-each-item"],
+)
+def test_read_result_order(code: int, stdout: bytes, message: str) -> None:
+    with pytest.raises(output.OutputError, match=message):
+        output.read_result(code, stdout, default_engine())
+    assert output.read_result(0, json.dumps({**RL, "items": [CM]}).encode(), default_engine()).items == (CM,)
