@@ -2,11 +2,11 @@
 
 Every request goes through one generic path (`Client.request`): an explicit URL built from the REST mapper,
 an explicit Content-Type and Accept, and an explicit status check mapped to `eno.runtime.errors`. This
-sidesteps the traps of kubernetes-asyncio 36's higher-level APIs (see docs/decisions/0400-runtime-client.md):
-its DynamicClient does not raise on HTTP errors, typed `patch_*` choose a patch content type by themselves,
-`CustomObjectsApi.patch_*` sends a dict as a JSON patch, and `Watch` retries a 410 with the stale
-resourceVersion. What we keep from it is configuration loading (kubeconfig, in-cluster, exec/token refresh),
-TLS, auth headers and its aiohttp session.
+sidesteps the traps of kubernetes-asyncio 36's higher-level APIs: its DynamicClient does not raise on HTTP
+errors, typed `patch_*` choose a patch content type by themselves, `CustomObjectsApi.patch_*` sends a dict as
+a JSON patch, and `Watch` retries a 410 with the stale resourceVersion. What we keep from it is configuration
+loading (kubeconfig, in-cluster, exec/token refresh), TLS, auth headers and its aiohttp session.
+See docs/decisions/0520-runtime-client-and-cache.md.
 """
 
 from __future__ import annotations
