@@ -47,7 +47,7 @@ from eno.resource.policy import (
 from eno.resource.readiness import evaluate_checks
 from eno.resource.resource import Resource, parse_manifest
 from eno.resource.snapshot import Snapshot, snapshot
-from eno.runtime.cache import Cache
+from eno.runtime.cache import Cache, InformerOptions
 from eno.runtime.client import Client
 from eno.runtime.controller import Controller
 from eno.runtime.errors import NotFound, UnknownKind
@@ -76,6 +76,8 @@ class Options:
     fail_open: bool = False
     max_concurrent_reconciles: int = 1
     resource_filter: str = ""  # CEL; compiled once at setup (an invalid one fails setup)
+    composition_namespace: str = ""  # "" = all; applied through the cache (`cache_options`)
+    composition_label_selector: str = ""  # "" = everything; applied through the cache
     write_buffer_base_delay: float = 0.1
     write_buffer_max_delay: float = 8.0
     engine: Engine | None = None  # the CEL engine (default: eno.cel.default_engine())
@@ -87,6 +89,29 @@ class Options:
             min_reconcile=datetime.timedelta(seconds=self.min_reconcile_interval),
             default_reconcile=datetime.timedelta(seconds=self.default_reconcile_interval),
         )
+
+
+def blank_manifests(obj: dict[str, Any]) -> dict[str, Any]:
+    """The informer's copy of a ResourceSlice: manifests emptied (the reconciler reads them live, once per
+    synthesis), the list's length and the status kept."""
+    spec = obj.get("spec")
+    if isinstance(spec, dict) and isinstance(spec.get("resources"), list):
+        blanked = [{**r, "manifest": ""} if isinstance(r, dict) else r for r in spec["resources"]]
+        obj = {**obj, "spec": {**spec, "resources": blanked}}
+    return obj
+
+
+def cache_options(options: Options) -> dict[GVK | type[Any], InformerOptions]:
+    """How the eno-reconciler process builds its cache (spec §2.1): compositions limited to
+    `--composition-namespace` and `--composition-label-selector`, slices to the namespace with their
+    manifests blanked. Only for a cache no other controller reads slice manifests from."""
+    namespace = options.composition_namespace or None
+    return {
+        Composition: InformerOptions(
+            namespace=namespace, label_selector=options.composition_label_selector or None
+        ),
+        ResourceSlice: InformerOptions(namespace=namespace, transform=blank_manifests),
+    }
 
 
 @attrs.frozen
@@ -629,6 +654,12 @@ class Reconcilers:
 def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
     """Register the reconstitution and reconciliation controllers and the status write buffer."""
     options = options or Options()
+    scoped = manager.cache.options_for(Composition)
+    if (scoped.namespace or "", scoped.label_selector or "") != (
+        options.composition_namespace,
+        options.composition_label_selector,
+    ):
+        raise ValueError("sharding needs the manager's cache built with cache_options(options)")
     engine = options.engine or default_engine()
     resource_filter: Program | None = (
         engine.compile(options.resource_filter) if options.resource_filter else None

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import pytest
 
-from controllers.reconciliation import Options, Reconcilers, setup
+from controllers.reconciliation import Options, Reconcilers, cache_options, setup
 from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1 import constants as c
 from eno.api.v1.composition import ResourceSliceRef, Synthesis
@@ -190,7 +190,7 @@ async def get_or_none(client: Client, kind: GVK, name: str, namespace: str = "de
 async def reconciler(url: str, options: Options = FAST) -> AsyncIterator[tuple[Manager, Reconcilers]]:
     """A manager running the reconciler controllers with `options`."""
     found: list[Reconcilers] = []
-    async with running(url, lambda m: _setup(m, options, found)) as manager:
+    async with running(url, lambda m: _setup(m, options, found), by_kind=cache_options(options)) as manager:
         yield manager, found[0]
 
 

@@ -41,6 +41,7 @@ CASES: dict[str, dict[str, Any] | str] = {
     "missing-namespace": configmap("missing-namespace", namespace=""),
     "absent-namespace": configmap("absent-namespace", namespace="nowhere"),
     "unprocessable": configmap("Bad_Name"),
+    "wrong-type": {**configmap("wrong-type"), "data": "wrongType"},
     "invalid-json": "{not json",
     "no-name": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"namespace": "default"}},
 }
@@ -54,6 +55,7 @@ EXPECTED = {
     "missing-namespace": "namespace",
     "absent-namespace": "nowhere",
     "unprocessable": "Bad_Name",
+    "wrong-type": ".data: expected map",  # the text after "failed to create typed patch object"
     "invalid-json": "invalid JSON",
     "no-name": "metadata.name",
 }
