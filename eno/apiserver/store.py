@@ -152,11 +152,14 @@ class Transaction:
             # Stored objects are never changed in place: a shallow copy is enough to restamp it.
             gone = {**current, "metadata": {**current.get("metadata", {}), "resourceVersion": str(revision)}}
             del store._objects[key]
+            store._index_remove(key)
             return Committed(gone, store._record(Event(DELETED, key, gone, current, revision)))
         if current is not None and _same_ignoring_rv(current, new):
             return Committed(current, None)
         revision = store._next_revision()
         new.setdefault("metadata", {})["resourceVersion"] = str(revision)
+        if current is None:
+            store._index_add(key)
         store._objects[key] = new
         kind = ADDED if current is None else MODIFIED
         return Committed(new, store._record(Event(kind, key, new, current, revision)))
@@ -175,6 +178,10 @@ class Store:
     def __init__(self, window: int = DEFAULT_WINDOW, backend: Backend | None = None) -> None:
         self._backend: Backend = backend or MemoryBackend()
         self.revision, self._objects = self._backend.load()
+        # Keys per (group, resource), so a list never scans other resources' objects.
+        self._by_resource: dict[tuple[str, str], set[Key]] = {}
+        for key in self._objects:
+            self._index_add(key)
         self._lock = asyncio.Lock()
         self._window = window
         self._events: deque[Event] = deque()
@@ -194,11 +201,20 @@ class Store:
         return [self._objects[k] for k in self.list_keys(group, resource, namespace)]
 
     def list_keys(self, group: str, resource: str, namespace: str | None = None) -> builtins.list[Key]:
-        return sorted(
-            k
-            for k in self._objects
-            if k.group == group and k.resource == resource and (namespace is None or k.namespace == namespace)
-        )
+        keys = self._by_resource.get((group, resource), ())
+        if namespace is None:
+            return sorted(keys)
+        return sorted(k for k in keys if k.namespace == namespace)
+
+    def _index_add(self, key: Key) -> None:
+        self._by_resource.setdefault((key.group, key.resource), set()).add(key)
+
+    def _index_remove(self, key: Key) -> None:
+        keys = self._by_resource.get((key.group, key.resource))
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._by_resource[(key.group, key.resource)]
 
     def history(self, key: Key) -> builtins.list[HistoryEntry]:
         """Every revision this key ever had, oldest first (deletions included, with the last state)."""
