@@ -137,9 +137,10 @@ def _synthesis_pod(options: Options) -> Funcs:
     )
 
 
-async def _namespace_gone(client: Client, namespace: str) -> bool:
+async def _namespace_gone(cache: Cache, namespace: str) -> bool:
+    """Missing or terminating, as the (cached) namespace says."""
     try:
-        ns = await client.get(NAMESPACE, namespace)
+        ns = await cache.get(NAMESPACE, namespace)
     except NotFound:
         return True
     return bool(_meta(ns).get("deletionTimestamp")) or (ns.get("status") or {}).get("phase") == "Terminating"
@@ -186,7 +187,7 @@ class LifecycleReconciler:
             synthesisUUID=in_flight.uuid,
             synthesizerName=comp.spec.synthesizer.name,
         )
-        if await _namespace_gone(self.client, comp.namespace):
+        if await _namespace_gone(self.cache, comp.namespace):
             return Result()
         try:
             synth = await self.cache.get(Synthesizer, comp.spec.synthesizer.name)
@@ -410,7 +411,7 @@ class PodGarbageCollector:
             return metrics.COMPOSITION_DELETED
         if comp.deleting:
             return metrics.COMPOSITION_DELETED
-        if await _namespace_gone(self.client, comp_namespace):
+        if await _namespace_gone(self.cache, comp_namespace):
             return metrics.NAMESPACE_TERMINATING
         try:
             synth = await self.cache.get(Synthesizer, comp.spec.synthesizer.name)
