@@ -27,7 +27,10 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        async with ApiServer(host=host, port=port, data_dir=data_dir or None) as srv:
+        # A foreground server runs for days: bound what it keeps for tests (request log, per-key history).
+        async with ApiServer(
+            host=host, port=port, data_dir=data_dir or None, request_log_limit=10_000, history_per_key=16
+        ) as srv:
             print(f"eno apiserver listening on {srv.url}", flush=True)
             if kubeconfig:
                 path = srv.write_kubeconfig(kubeconfig)

@@ -105,13 +105,17 @@ class ApiServer:
         bookmark_interval: float = 1.0,
         data_dir: str | os.PathLike[str] | None = None,
         controllers: bool = True,
+        request_log_limit: int | None = None,
+        history_per_key: int | None = None,
     ) -> None:
         """`data_dir` persists objects and the revision counter in SQLite; `controllers` runs the garbage
-        collector and the namespace controller (as kube-controller-manager would)."""
+        collector and the namespace controller (as kube-controller-manager would). A long-running server
+        bounds `request_log_limit` (oldest records dropped) and `history_per_key`; tests keep everything."""
+        self._request_log_limit = request_log_limit
         self.host = host
         self.port = port
         self._backend = SqliteBackend.in_dir(Path(data_dir)) if data_dir is not None else None
-        self.store = Store(window=history_window, backend=self._backend)
+        self.store = Store(window=history_window, backend=self._backend, history_per_key=history_per_key)
         self.registry = Registry()
         self.context = ApiContext(self.store, self.registry, bookmark_interval=bookmark_interval)
         self.request_log: list[RequestRecord] = []
@@ -264,6 +268,10 @@ class ApiServer:
                     user_agent=request.headers.get("User-Agent", ""),
                 )
             )
+            limit = self._request_log_limit
+            if limit is not None and len(self.request_log) > limit:
+                # Drop a tenth at a time so trimming stays cheap.
+                del self.request_log[: len(self.request_log) - limit + limit // 10]
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         ri = parse_request(request.method, request.path, request.query)

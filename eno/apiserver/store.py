@@ -175,7 +175,11 @@ def _same_ignoring_rv(a: Obj, b: Obj) -> bool:
 
 
 class Store:
-    def __init__(self, window: int = DEFAULT_WINDOW, backend: Backend | None = None) -> None:
+    def __init__(
+        self, window: int = DEFAULT_WINDOW, backend: Backend | None = None, history_per_key: int | None = None
+    ) -> None:
+        """`history_per_key` bounds each key's kept revisions (None keeps every one, for tests)."""
+        self._history_per_key = history_per_key
         self._backend: Backend = backend or MemoryBackend()
         self.revision, self._objects = self._backend.load()
         # Keys per (group, resource), so a list never scans other resources' objects.
@@ -240,7 +244,10 @@ class Store:
 
     def _record(self, event: Event) -> Event:
         self._backend.commit(event.revision, event.key, None if event.type == DELETED else event.object)
-        self._history.setdefault(event.key, []).append(HistoryEntry(event.revision, event.type, event.object))
+        history = self._history.setdefault(event.key, [])
+        history.append(HistoryEntry(event.revision, event.type, event.object))
+        if self._history_per_key is not None and len(history) > self._history_per_key:
+            del history[: len(history) - self._history_per_key]
         self._events.append(event)
         while len(self._events) > self._window:
             self.compacted = self._events.popleft().revision

@@ -105,3 +105,9 @@ async def test_a_failed_mutation_stores_nothing() -> None:
         await store.update(key("a"), boom)
     assert store.revision == 0
     assert store.get(key("a")) is None
+
+
+async def test_history_per_key_can_be_bounded() -> None:
+    store = Store(history_per_key=2)
+    await run_ops(store, [("put", "a", 1), ("put", "a", 2), ("put", "a", 0)])
+    assert [h.revision for h in store.history(key("a"))] == [2, 3]
