@@ -267,6 +267,9 @@ class Reconstitution:
         self.echoes.forget(key, keep)
         return Result()
 
+    def forget_metadata(self) -> None:
+        self._metadata.clear()
+
     def _echo(self, key: tuple[str, str], uuid: str, ref: Ref) -> bool:
         found = self.synthesis_cache.get(uuid, ref)
         if found is None:
@@ -647,8 +650,35 @@ class Reconcilers:
     reconciliation: Controller
     reconstitution: Controller
     buffer: WriteBuffer
-    synthesis_cache: SynthesisCache
     metrics: ReconcilerMetrics
+    fresh_start: FreshStart
+
+
+class FreshStart:
+    """A leader-only runnable that runs (and returns) just before the controllers start, each time they
+    start: the tree enqueues a resource only when first seen or when its state changes, so a replica that
+    regains leadership must forget what it had loaded, or nothing would be reconciled again."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        resource_filter: Program | None,
+        reconciler: Reconciler,
+        reconstitution: Reconstitution,
+    ) -> None:
+        self._engine = engine
+        self._filter = resource_filter
+        self._reconciler = reconciler
+        self._reconstitution = reconstitution
+        self.starts = 0
+
+    async def run(self) -> None:
+        fresh = SynthesisCache(self._engine, self._filter)
+        echoes = Echoes()
+        self._reconciler.synthesis_cache = self._reconstitution.synthesis_cache = fresh
+        self._reconciler.echoes = self._reconstitution.echoes = echoes
+        self._reconstitution.forget_metadata()
+        self.starts += 1
 
 
 def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
@@ -687,6 +717,11 @@ def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
     )
     metrics.max_concurrent.set(options.max_concurrent_reconciles)
     metrics.track_queue_depth(lambda: len(reconciliation.queue))
+    reconstitutor = Reconstitution(
+        manager.cache, manager.client, synthesis_cache, reconciliation, buffer, metrics, engine, echoes
+    )
+    fresh_start = FreshStart(engine, resource_filter, reconciler, reconstitutor)
+    manager.add(fresh_start)  # first: leader-only runnables start in the order they were added
     manager.add_controller(reconciliation)
     manager.add(buffer)
     reconstitution = (
@@ -694,17 +729,6 @@ def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
         .named(RECONSTITUTION_CONTROLLER)
         .for_(Composition)
         .owns(ResourceSlice, only_controller=False)
-        .complete(
-            Reconstitution(
-                manager.cache,
-                manager.client,
-                synthesis_cache,
-                reconciliation,
-                buffer,
-                metrics,
-                engine,
-                echoes,
-            )
-        )
+        .complete(reconstitutor)
     )
-    return Reconcilers(reconciliation, reconstitution, buffer, synthesis_cache, metrics)
+    return Reconcilers(reconciliation, reconstitution, buffer, metrics, fresh_start)

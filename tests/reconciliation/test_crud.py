@@ -43,3 +43,21 @@ async def test_composition_deletion_deletes_resources(eno, synth: Synthesizer, c
     await until(deleted)
     assert await get_or_none(client, CONFIGMAP, "a") is None
     await synth.release()
+
+
+async def test_a_fresh_start_reconciles_everything_again(eno, synth: Synthesizer, client: Client) -> None:
+    # What regaining leadership does: the synthesis cache starts empty, so the next composition event
+    # loads it again and every resource is reconciled (here: an external edit is reverted).
+    assert eno.fresh_start.starts == 1, "ran when the controllers started"
+    await synth.create()
+    await synth.synthesize([configmap("a", {"k": "eno"})])
+    await synth.settled()
+    await client.patch(CONFIGMAP, "a", "default", {"data": {"k": "edited"}}, "merge", field_manager="ext")
+    await eno.fresh_start.run()
+    comp = await synth.composition()
+    await client.update(comp.with_label("poke", "1"))
+
+    async def reverted() -> bool:
+        return bool((await client.get(CONFIGMAP, "a", "default"))["data"] == {"k": "eno"})
+
+    await until(reverted)
