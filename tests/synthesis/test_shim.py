@@ -11,6 +11,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eno.apiserver.server import ApiServer
 from eno.runtime.client import Client
@@ -110,3 +112,22 @@ async def test_synthesis_through_the_static_shim(
         comp = await current_is(client, "comp", uid)
     assert comp.status.current_synthesis is not None
     assert len(comp.status.current_synthesis.resource_slices) == 1
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=200_000), noise=st.integers(min_value=0, max_value=3))
+def test_python_shim_passes_any_bytes_through(data: bytes, noise: int) -> None:
+    """Whatever the synthesizer writes to stdout arrives intact and alone, whatever it writes to stderr."""
+    child = (
+        "import sys; data = sys.stdin.buffer.read(); "
+        f"[sys.stderr.write('noise\\n') for _ in range({noise})]; sys.stdout.buffer.write(data)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "eno.synthesis.shim", "--", sys.executable, "-c", child],
+        input=data,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert done.stdout == data
+    assert done.stderr == b"noise\n" * noise
