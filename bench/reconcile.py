@@ -167,8 +167,8 @@ async def first_reconcile(compositions: int, per_composition: int, concurrency: 
                     watcher = Watcher(srv, compositions * per_composition)
                     first_request = len(srv.request_log)
                     started = time.monotonic()
-                    for comp, names in pending:
-                        await _publish(setup_client, comp, names)
+                    # Syntheses finish independently: publish them all at once.
+                    await asyncio.gather(*(_publish(setup_client, comp, names) for comp, names in pending))
                     await asyncio.wait_for(watcher.done.wait(), 600)
                     requests = collections.Counter(
                         f"{r.verb} {r.resource}{'/' + r.subresource if r.subresource else ''}"

@@ -156,3 +156,28 @@ async def test_merge_patch_mode(eno_server: ApiServer, synth: Synthesizer, clien
         await synth.synthesize([configmap("a", {"k": "2"})])
         await synth.settled()
         assert (await client.get(CONFIGMAP, "a", "default"))["data"] == {"k": "2", "theirs": "1"}
+
+
+async def test_errors_are_retried_with_backoff(eno, synth: Synthesizer, client: Client) -> None:
+    await synth.create()
+    await synth.synthesize([configmap("a", namespace="later")])
+
+    async def failing() -> bool:
+        return "later" in (await synth.states())[0].reconciliation_error
+
+    await until(failing)
+    await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "later"}})
+    states = await synth.settled()
+    assert states[0].ready and not states[0].reconciliation_error
+    assert await get_or_none(client, CONFIGMAP, "a", "later") is not None
+
+
+async def test_interval_below_the_minimum_is_floored(
+    eno_server: ApiServer, synth: Synthesizer, client: Client
+) -> None:
+    async with reconciler(eno_server.url, attrs.evolve(FAST, min_reconcile_interval=30.0)) as (_, parts):
+        await synth.create()
+        await synth.synthesize([configmap("a", {"k": "eno"}, annotations={INTERVAL: "1ms"})])
+        await synth.settled()
+        # The next pass is at least 30 s away: the resource waits in the delay queue, nothing runs.
+        assert parts.reconciliation.queue.waiting() == 1

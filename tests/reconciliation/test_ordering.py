@@ -113,3 +113,39 @@ async def test_crd_before_cr(eno, synth: Synthesizer, client: Client) -> None:
     await synth.synthesize([gadget({"size": 2, "colors": ["blue"]}), crd(schema)])
     await synth.settled()
     assert (await client.get(GADGET, "g", "default"))["spec"]["colors"] == ["blue"]
+
+
+def gadget_crd_without_status_subresource() -> dict[str, Any]:
+    definition = crd({"size": {"type": "integer"}})
+    schema = definition["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    schema["properties"]["status"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    return definition
+
+
+async def test_condition_readiness_takes_the_transition_time(eno, synth: Synthesizer, client: Client) -> None:
+    await client.create(gadget_crd_without_status_subresource())
+    await synth.create()
+    check = "self.status.conditions.filter(c, c.type == 'Ready')"
+    await synth.synthesize(
+        [{**gadget({"size": 1}), "metadata": {**gadget({})["metadata"], "annotations": {READINESS: check}}}]
+    )
+
+    async def reconciled() -> bool:
+        return (await synth.states())[0].reconciled
+
+    await until(reconciled)
+    assert (await synth.states())[0].ready is None
+    condition = {
+        "type": "Ready",
+        "status": "True",
+        "reason": "Up",
+        "lastTransitionTime": "2020-01-02T03:04:05Z",
+    }
+    await client.patch(
+        GADGET, "g", "default", {"status": {"conditions": [condition]}}, "merge", field_manager="ext"
+    )
+
+    async def ready() -> str | None:
+        return (await synth.states())[0].ready
+
+    assert await until(ready) == "2020-01-02T03:04:05Z"
