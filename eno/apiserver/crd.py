@@ -84,6 +84,16 @@ def validate(crd: Obj) -> list[dict[str, Any]]:
     return causes
 
 
+def _scale_paths(scale: Any) -> tuple[str, str, str] | None:
+    if not isinstance(scale, dict):
+        return None
+    return (
+        str(scale.get("specReplicasPath") or ""),
+        str(scale.get("statusReplicasPath") or ""),
+        str(scale.get("labelSelectorPath") or ""),
+    )
+
+
 def infos_for(crd: Obj) -> list[ResourceInfo]:
     spec = crd["spec"]
     names_ = spec["names"]
@@ -109,6 +119,7 @@ def infos_for(crd: Obj) -> list[ResourceInfo]:
                 printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
                 builtin=False,
                 selectable_fields=selectors.selectable_field_labels(version.get("selectableFields") or []),
+                scale_paths=_scale_paths(sub.get("scale")),
                 storage=bool(version.get("storage")),
             )
         )

@@ -42,6 +42,8 @@ class ResourceInfo:
     builtin: bool = True
     # Field labels a CRD version lets clients select on (selectableFields), beyond metadata.name/namespace.
     selectable_fields: tuple[str, ...] = ()
+    # A CRD version's scale subresource: (specReplicasPath, statusReplicasPath, labelSelectorPath).
+    scale_paths: tuple[str, str, str] | None = None
     # Whether this version is the one objects are stored at (CRDs); built-ins have one version each.
     storage: bool = True
 

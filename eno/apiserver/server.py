@@ -29,6 +29,7 @@ from eno.apiserver import (
     namespace,
     negotiation,
     openapi,
+    scale,
     watch,
 )
 from eno.apiserver.context import ApiContext
@@ -283,6 +284,8 @@ class ApiServer:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
         if ri.subresource:
             extra = self._subresource_handlers.get((info.group, info.resource, ri.subresource))
+            if extra is None and ri.subresource == "scale" and "scale" in info.subresources:
+                extra = scale.handle
             if extra is not None and ri.name and (ri.namespace or not info.namespaced):
                 return await extra(self.context, request, ri, info, output)
             allowed = _SUBRESOURCE_VERBS.get(ri.subresource, set())

@@ -193,3 +193,51 @@ async def test_namespace_deletion_terminates_empties_and_then_removes_it(kube) -
         return False
 
     await eventually(namespace_gone, timeout=10)
+
+
+async def test_scale_subresource_of_a_deployment(kube) -> None:
+    apps = client.AppsV1Api(kube)
+    deployment: Any = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "d"}},
+            "template": {
+                "metadata": {"labels": {"app": "d"}},
+                "spec": {"containers": [{"name": "c", "image": "x"}]},
+            },
+        },
+    }
+    created = await apps.create_namespaced_deployment("default", deployment)
+    scale = await apps.read_namespaced_deployment_scale("d", "default")
+    assert (scale.spec.replicas, scale.status.selector) == (1, "app=d")
+    untyped: Any = apps
+    await untyped.patch_namespaced_deployment_scale(
+        "d", "default", {"spec": {"replicas": 3}}, _content_type=MERGE
+    )
+    scaled = await apps.read_namespaced_deployment("d", "default")
+    assert scaled.spec.replicas == 3
+    assert scaled.metadata.generation == created.metadata.generation + 1
+
+
+async def test_scale_subresource_of_a_custom_resource(kube) -> None:
+    crd = widget_crd()
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"][
+        "replicas"
+    ] = {"type": "integer"}
+    crd["spec"]["versions"][0]["subresources"]["scale"] = {
+        "specReplicasPath": ".spec.replicas",
+        "statusReplicasPath": ".status.replicas",
+    }
+    await client.ApiextensionsV1Api(kube).create_custom_resource_definition(crd)
+    objects: Any = client.CustomObjectsApi(kube)
+    await objects.create_namespaced_custom_object(GROUP, "v1", "default", PLURAL, widget("w", replicas=2))
+    scale = await objects.get_namespaced_custom_object_scale(GROUP, "v1", "default", PLURAL, "w")
+    assert scale["spec"]["replicas"] == 2
+    await objects.patch_namespaced_custom_object_scale(
+        GROUP, "v1", "default", PLURAL, "w", {"spec": {"replicas": 5}}, _content_type=MERGE
+    )
+    w = await objects.get_namespaced_custom_object(GROUP, "v1", "default", PLURAL, "w")
+    assert w["spec"]["replicas"] == 5
