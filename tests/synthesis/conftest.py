@@ -123,17 +123,18 @@ async def dispatch(client: Client, name: str) -> str:
     """Start a synthesis as the scheduler does: a new in-flight synthesis with a fresh UUID."""
     comp = await client.get(Composition, name, "default")
     new = str(uuid.uuid4())
-    body = {
-        "status": {
-            "inFlightSynthesis": {
-                "uuid": new,
-                "initialized": now(),
-                "observedCompositionGeneration": comp.generation,
-                "attempts": 1,
-            }
-        }
+    synthesis = {
+        "uuid": new,
+        "initialized": now(),
+        "observedCompositionGeneration": comp.generation,
+        "attempts": 1,
     }
-    await client.patch(Composition, name, "default", body, patch_type="merge", subresource="status")
+    # The scheduler replaces the whole in-flight synthesis (a merge would keep the old one's results).
+    ops: list[dict[str, Any]] = []
+    if not comp.to_dict().get("status"):
+        ops.append({"op": "add", "path": "/status", "value": {}})
+    ops.append({"op": "replace", "path": "/status/inFlightSynthesis", "value": synthesis})
+    await client.patch(Composition, name, "default", ops, patch_type="json", subresource="status")
     return new
 
 

@@ -402,3 +402,36 @@ async def test_a_pod_from_another_process_is_replaced(
     assert manifests(await slices_of(client, comp)) == [("good", False)]
     with pytest.raises(NotFound):
         await client.get(POD, stranger["metadata"]["name"], "default")
+
+
+async def test_no_revision_ever_points_current_at_a_bad_synthesis(
+    server: ApiServer, client: Client, tmp_path: Path
+) -> None:
+    """Good and bad syntheses interleaved on several compositions: over every revision the store ever held,
+    currentSynthesis is only ever a good one, and no slice of a current synthesis is ever deleted."""
+    good = ["/bin/sh", script(tmp_path, "good.sh", GOOD_SH)]
+    bad = [PY, "-c", "print('{not json')"]
+    names = [f"comp-{i}" for i in range(3)]
+    await make_synthesizer(client, "synth", good)
+    for name in names:
+        await make_composition(client, name, "synth")
+    good_uuids: set[str] = set()
+    async with running(server.url, options()):
+        for round_ in range(4):
+            is_good = round_ % 2 == 0
+            await set_command(client, "synth", good if is_good else bad)
+            for name in names:
+                uid = await dispatch(client, name)
+                if is_good:
+                    good_uuids.add(uid)
+                    await current_is(client, name, uid)
+                else:
+                    await failed_with(client, name, uid)
+    from eno.apiserver.store import Key
+
+    for name in names:
+        for entry in server.store.history(Key(c.GROUP, "compositions", "default", name)):
+            current = (entry.object.get("status") or {}).get("currentSynthesis")
+            assert current is None or current["uuid"] in good_uuids
+    for key in server.store.list_keys(c.GROUP, "resourceslices", "default"):
+        assert all(h.type != "DELETED" for h in server.store.history(key))
