@@ -285,3 +285,13 @@ async def test_on_failure_restarts_until_success(client: Client, tmp_path: Any) 
     await client.create(pod("p", code, restart="OnFailure"))
     obj = await wait_phase(client, "p", "Succeeded")
     assert obj["status"]["containerStatuses"][0]["restartCount"] == 1
+
+
+async def test_log_and_attach_requests_are_in_the_request_log(server: ApiServer, client: Client) -> None:
+    await client.create(pod("p", "import sys; sys.stdout.write(sys.stdin.read())", stdin=True))
+    await wait_phase(client, "p", "Running")
+    await attach.exchange(client, "default", "p", "main", b"x", max_stdout=10)
+    await wait_phase(client, "p", "Succeeded")
+    await pod_log(server, "p")
+    seen = {(r.subresource, r.status) for r in server.request_log if r.resource == "pods" and r.name == "p"}
+    assert ("attach", 101) in seen and ("log", 200) in seen
