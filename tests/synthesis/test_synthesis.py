@@ -435,3 +435,19 @@ async def test_no_revision_ever_points_current_at_a_bad_synthesis(
             assert current is None or current["uuid"] in good_uuids
     for key in server.store.list_keys(c.GROUP, "resourceslices", "default"):
         assert all(h.type != "DELETED" for h in server.store.history(key))
+
+
+async def test_a_server_error_while_writing_slices_keeps_current(
+    server: ApiServer, client: Client, tmp_path: Path
+) -> None:
+    await make_synthesizer(client, "sh", ["/bin/sh", script(tmp_path, "s.sh", GOOD_SH)])
+    await make_composition(client, "comp", "sh")
+    async with running(server.url, options()):
+        good = await dispatch(client, "comp")
+        await current_is(client, "comp", good)
+        fault = server.faults.add(verb="create", resource="resourceslices", status=500, times=1)
+        bad = await dispatch(client, "comp")
+        comp, message = await failed_with(client, "comp", bad)
+    assert fault.hits == 1
+    assert message.startswith("Synthesizer error: 500")
+    assert comp.status.current_synthesis is not None and comp.status.current_synthesis.uuid == good
