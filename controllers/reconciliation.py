@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import datetime
 import time
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import attrs
@@ -31,6 +31,7 @@ from eno.api.v1.composition import Synthesis
 from eno.api.v1.resourceslice import ResourceState
 from eno.cel.engine import Engine, Program, default_engine
 from eno.reconciler.metrics import ReconcilerMetrics
+from eno.reconciler.watch import ObjectKey, ObjectWatch, Verified
 from eno.reconciler.writebuffer import WriteBuffer, error_update, state_update
 from eno.resource.cache import SynthesisCache
 from eno.resource.fieldmanager import compare, merge_eno_managed_fields
@@ -80,6 +81,9 @@ class Options:
     composition_label_selector: str = ""  # "" = everything; applied through the cache
     write_buffer_base_delay: float = 0.1
     write_buffer_max_delay: float = 8.0
+    # Beyond Eno (issue 10): watch managed objects, so an unchanged resource costs no request on resync and
+    # drift on a resource with a reconcile interval is corrected when the watch reports it.
+    watch_objects: bool = True
     engine: Engine | None = None  # the CEL engine (default: eno.cel.default_engine())
 
     @property
@@ -350,7 +354,10 @@ class Reconciler:
         metrics: ReconcilerMetrics,
         options: Options,
         echoes: Echoes,
+        watch: ObjectWatch | None = None,
     ) -> None:
+        self.passes = 0  # reconcile calls, for tests and benchmarks
+        self.watch = watch
         self.echoes = echoes
         self.compositions = Compositions(cache)
         self.cache = cache
@@ -364,6 +371,7 @@ class Reconciler:
     async def reconcile(self, request: Request) -> Result:
         if not isinstance(request, ResourceRequest):
             return Result()
+        self.passes += 1
         self.metrics.in_flight.inc()
         try:
             return await self._reconcile(request)
@@ -374,6 +382,7 @@ class Reconciler:
         try:
             comp = await self.compositions.get(request.namespace, request.name)
         except NotFound:
+            self._forget(request)
             return Result()
         current_synthesis = comp.status.current_synthesis
         if current_synthesis is None:
@@ -388,31 +397,68 @@ class Reconciler:
             previous = before[0] if before is not None else None
         meta = CompositionMetadata.from_composition(comp)
         state = self.synthesis_cache.state(current_synthesis.uuid, request.ref)
-        outcome = await self._reconcile_resource(meta, previous, resource, state.ready if state else None)
+        known_ready = state.ready if state else None
+        key = _object_key(resource)
+        if self.watch is not None and known_ready is not None:
+            verified = self.watch.unchanged(request, key, resource, meta)
+            if verified is not None:  # nothing changed since a pass found it in sync: no request at all
+                return self._finish(
+                    request, current_synthesis.uuid, resource, verified.snap, verified.deleted, known_ready
+                )
+        outcome = await self._reconcile_resource(meta, previous, resource, known_ready)
 
         failing_open = should_fail_open(outcome.snap, resource, self.options.fail_open)
         error, modified = outcome.error, outcome.modified
         if failing_open:
             error, modified = None, False
         if error is not None:
+            self._forget(request)
             self.buffer.patch_status(resource.manifest_ref, error_update(status_error(error)))
             raise error  # backoff per resource
         if modified:
             return Result(requeue=True)
         snap = outcome.snap
         deleted = reported_deleted(outcome.current, snap, failing_open) if snap is not None else True
+        if self.watch is not None and snap is not None and outcome.current is not None and not failing_open:
+            version = str(_metadata(outcome.current).get("resourceVersion") or "")
+            verified = Verified(resource, meta, version, snap, deleted, self._drift_interval(snap))
+            self.watch.record(request, key, verified)
+        return self._finish(request, current_synthesis.uuid, resource, snap, deleted, outcome.ready)
+
+    def _forget(self, request: ResourceRequest) -> None:
+        if self.watch is not None:
+            self.watch.forget(request)
+
+    def _finish(
+        self,
+        request: ResourceRequest,
+        uuid: str,
+        resource: Resource,
+        snap: Snapshot | None,
+        deleted: bool,
+        ready: str | None,
+    ) -> Result:
+        """Record the verified state and say when to look again."""
         self.buffer.patch_status(
             resource.manifest_ref,
-            state_update(deleted=deleted, ready=outcome.ready, error=_bad_input(resource, snap)),
+            state_update(deleted=deleted, ready=ready, error=_bad_input(resource, snap)),
         )
         self.echoes.record(
-            (request.namespace, request.name),
-            current_synthesis.uuid,
-            resource.manifest_ref,
-            (True, deleted, outcome.ready),
+            (request.namespace, request.name), uuid, resource.manifest_ref, (True, deleted, ready)
         )
-        delay = requeue_after(snap, outcome.ready, self.intervals)
+        delay = requeue_after(snap, ready, self.intervals)
         return Result(requeue_after=delay.total_seconds()) if delay is not None else Result()
+
+    def _drift_interval(self, snap: Snapshot) -> float | None:
+        """How often a change by someone else may be corrected at once: the resource's reconcile interval
+        (floored like the requeue), none without one."""
+        if snap.reconcile_interval is not None:
+            interval = snap.reconcile_interval.total_seconds()
+        elif snap.use_default_interval:
+            interval = self.options.default_reconcile_interval
+        else:
+            return None
+        return max(interval, self.options.min_reconcile_interval)
 
     async def _reconcile_resource(
         self,
@@ -639,6 +685,10 @@ def _version(obj: Mapping[str, Any]) -> str:
     return str(_metadata(obj).get("resourceVersion") or "")
 
 
+def _object_key(resource: Resource) -> ObjectKey:
+    return _gvk(resource), resource.ref.namespace, resource.ref.name
+
+
 def _gvk(resource: Resource) -> GVK:
     return GVK(resource.gvk.group, resource.gvk.version, resource.gvk.kind)
 
@@ -678,6 +728,8 @@ class FreshStart:
         self._reconciler.synthesis_cache = self._reconstitution.synthesis_cache = fresh
         self._reconciler.echoes = self._reconstitution.echoes = echoes
         self._reconstitution.forget_metadata()
+        if self._reconciler.watch is not None:
+            self._reconciler.watch.forget_all()
         self.starts += 1
 
 
@@ -715,6 +767,14 @@ def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
         registry=manager.registry,
         cache_sync_timeout=manager.cache_sync_timeout,
     )
+    if options.watch_objects:
+
+        def enqueue(request: Hashable, delay: float) -> None:
+            if isinstance(request, ResourceRequest):
+                reconciliation.queue.add_after(request, delay)
+
+        reconciler.watch = ObjectWatch(manager.client, enqueue)
+        manager.add(reconciler.watch)
     metrics.max_concurrent.set(options.max_concurrent_reconciles)
     metrics.track_queue_depth(lambda: len(reconciliation.queue))
     reconstitutor = Reconstitution(
