@@ -36,11 +36,19 @@ class ApiContext:
     # A resource's own DELETE semantics (namespaces), replacing the generic finalizer rule.
     delete_hooks: dict[tuple[str, str], DeleteHook] = attrs.field(factory=dict)
     bookmark_interval: float = 1.0
+    # Encoded watch events shared by watchers: (revision, type, apiVersion, form) -> bytes, recent ones only.
+    event_cache: dict[tuple[int, str, str, str], bytes] = attrs.field(factory=dict)
 
     def hooks(self, info: ResourceInfo) -> Hooks:
         own = self.prepare_hooks.get((info.group, info.resource), [])
         common = self.builtin_hooks if info.builtin else self.custom_hooks
         return Hooks(prepare=(*common, *own), finish=tuple(self.finish_hooks))
+
+    def remember_event(self, key: tuple[int, str, str, str], encoded: bytes) -> None:
+        self.event_cache[key] = encoded
+        if len(self.event_cache) > 4096:
+            for old in list(self.event_cache)[:1024]:
+                del self.event_cache[old]
 
     def delete(self, req: Request, old: dict[str, Any], options: dict[str, Any]) -> dict[str, Any] | None:
         """DELETE semantics: GC finalizers from the propagation policy, then the resource's own rule or the

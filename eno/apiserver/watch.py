@@ -109,8 +109,24 @@ async def watch(
         first_table[0] = False
         return rendered
 
+    def line(event: Obj) -> bytes:
+        return json.dumps(event, separators=(",", ":")).encode() + b"\n"
+
     async def send(event: Obj) -> None:
-        await response.write(json.dumps(event, separators=(",", ":")).encode() + b"\n")
+        await response.write(line(event))
+
+    cacheable = output.form != "table"
+
+    def event_line(kind: str, event: Event) -> bytes:
+        """The encoded event; the same bytes serve every watcher of this form and version."""
+        if not cacheable:
+            return line({"type": kind, "object": render(event.object)})
+        cache_key = (event.revision, kind, info.api_version, output.form)
+        cached = ctx.event_cache.get(cache_key)
+        if cached is None:
+            cached = line({"type": kind, "object": render(event.object)})
+            ctx.remember_event(cache_key, cached)
+        return cached
 
     try:
         await response.prepare(request)
@@ -127,31 +143,47 @@ async def watch(
         for event in backlog:
             kind = classify(event, matches)
             if kind is not None:
-                await send({"type": kind, "object": render(event.object)})
+                await response.write(event_line(kind, event))
         deadline = time.monotonic() + timeout
         last_sent = time.monotonic()
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            wait = min(remaining, _POLL_SECONDS, ctx.bookmark_interval if bookmarks else _POLL_SECONDS)
+            item: Event | None
             try:
-                item = await asyncio.wait_for(watcher.queue.get(), wait)
-            except TimeoutError:
-                transport = request.transport
-                if transport is None or transport.is_closing():
+                item = watcher.queue.get_nowait()
+            except asyncio.QueueEmpty:
+                wait = min(remaining, _POLL_SECONDS, ctx.bookmark_interval if bookmarks else _POLL_SECONDS)
+                try:
+                    item = await asyncio.wait_for(watcher.queue.get(), wait)
+                except TimeoutError:
+                    transport = request.transport
+                    if transport is None or transport.is_closing():
+                        break
+                    if bookmarks and time.monotonic() - last_sent >= ctx.bookmark_interval:
+                        # The queue is empty: every event up to the current revision has been sent.
+                        await send(_bookmark(info, output, store.revision))
+                        last_sent = time.monotonic()
+                    continue
+            # Everything already queued goes out in one write.
+            chunk = bytearray()
+            closed = False
+            while item is not None:
+                kind = classify(item, matches)
+                if kind is not None:
+                    chunk += event_line(kind, item)
+                try:
+                    item = watcher.queue.get_nowait()
+                except asyncio.QueueEmpty:
                     break
-                if bookmarks and time.monotonic() - last_sent >= ctx.bookmark_interval:
-                    # The queue is empty: every event up to the current revision has been sent.
-                    await send(_bookmark(info, output, store.revision))
-                    last_sent = time.monotonic()
-                continue
-            if item is None:
-                break
-            kind = classify(item, matches)
-            if kind is not None:
-                await send({"type": kind, "object": render(item.object)})
+            else:
+                closed = True
+            if chunk:
+                await response.write(bytes(chunk))
                 last_sent = time.monotonic()
+            if closed:
+                break
         await response.write_eof()
     except ConnectionResetError:
         return response
