@@ -167,6 +167,15 @@ async def drive(srv: ApiServer, client: Client, ns: str, model: Model, steps: li
             return converged(model, list((await client.list(Composition, namespace=ns)).items))
 
         await until(settled, timeout=20)
+        # Delete the symphony while the controller runs, so later sequences do not inherit its objects
+        # (every restart reconciles every symphony in the cluster).
+        await client.delete(Symphony, "sym", ns)
+
+        async def cleaned_up() -> bool:
+            left = await client.list(Composition, namespace=ns)
+            return not left.items and not (await client.list(Symphony, namespace=ns)).items
+
+        await until(cleaned_up, timeout=20)
 
 
 SHORT = settings(
