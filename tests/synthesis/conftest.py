@@ -171,6 +171,17 @@ async def slices_of(client: Client, comp: Composition) -> list[ResourceSlice]:
     return [await client.get(ResourceSlice, ref.name, comp.namespace) for ref in current.resource_slices]
 
 
+# Like Eno's shell examples: prints at once and never reads stdin (`%` the ConfigMap's name).
+GOOD_SH_TEMPLATE = (
+    "#!/bin/sh\n"
+    'echo "starting" >&2\n'
+    """echo '{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":["""
+    """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s","namespace":"default"},"""
+    """"data":{"k":"v"}}]}'\n"""
+    'echo "done" >&2\n'
+)
+
+
 def script(tmp: Path, name: str, text: str) -> str:
     path = tmp / name
     path.write_text(text)

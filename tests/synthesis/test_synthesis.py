@@ -21,6 +21,7 @@ from eno.runtime.gvk import GVK
 from eno.runtime.manager import Manager
 from eno.synthesis.attach import POD
 from tests.synthesis.conftest import (
+    GOOD_SH_TEMPLATE,
     current_is,
     dispatch,
     failed_with,
@@ -57,15 +58,7 @@ print("synthesized", len(items), file=sys.stderr)
 json.dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items}, sys.stdout)
 """
 
-# Like Eno's shell examples: prints at once and never reads stdin.
-PRINT_FIRST_SH = (
-    "#!/bin/sh\n"
-    'echo "starting" >&2\n'
-    """echo '{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":["""
-    """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s","namespace":"default"},"""
-    """"data":{"k":"v"}}]}'\n"""
-    'echo "done" >&2\n'
-)
+PRINT_FIRST_SH = GOOD_SH_TEMPLATE  # prints at once and never reads stdin
 
 
 def configmap(name: str, value: str) -> dict[str, Any]:
