@@ -34,7 +34,7 @@ from eno.reconciler.metrics import ReconcilerMetrics
 from eno.reconciler.watch import ObjectKey, ObjectWatch, Verified
 from eno.reconciler.writebuffer import WriteBuffer, error_update, state_update
 from eno.resource.cache import SynthesisCache
-from eno.resource.fieldmanager import compare, merge_eno_managed_fields
+from eno.resource.fieldmanager import compare, merge_eno_managed_fields, normalize_conflicting_managers
 from eno.resource.identity import ManifestRef, Ref
 from eno.resource.mergepatch import create_merge_patch
 from eno.resource.overrides import CompositionMetadata
@@ -84,6 +84,8 @@ class Options:
     # Beyond Eno (issue 10): watch managed objects, so an unchanged resource costs no request on resync and
     # drift on a resource with a reconcile interval is corrected when the watch reports it.
     watch_objects: bool = True
+    migrating_field_managers: tuple[str, ...] = ()  # --migrating-field-managers (spec §8.3)
+    migrating_fields: tuple[str, ...] = ()  # --migrating-fields: dot-separated field prefixes
     engine: Engine | None = None  # the CEL engine (default: eno.cel.default_engine())
 
     @property
@@ -489,6 +491,7 @@ class Reconciler:
         the live object)."""
         return (
             not self.options.disable_ssa
+            and not (self.options.migrating_field_managers and self.options.migrating_fields)
             and not resource.is_patch
             and not resource.overrides
             and not resource.deleted
@@ -592,6 +595,8 @@ class Reconciler:
             patched = await self.client.patch(gvk, name, namespace, ops, "json")
             return _metadata(patched).get("resourceVersion") != _metadata(current).get("resourceVersion")
         if not self.options.disable_ssa and current is not None:
+            current = await self._migrate_managers(resource, current)
+        if not self.options.disable_ssa and current is not None:
             dry = await self._update(meta, previous, snap, current, dry_run=True)
             if compare(dry, current):
                 return False  # in sync: no write
@@ -607,6 +612,26 @@ class Reconciler:
             version = _metadata(current).get("resourceVersion")
             return bool(_metadata(updated).get("resourceVersion") != version)
         return True
+
+    async def _migrate_managers(self, resource: Resource, current: dict[str, Any]) -> dict[str, Any] | None:
+        """Move fields the `--migrating-field-managers` own under `--migrating-fields` to `eno` (spec
+        §8.3), then continue with the object as it is now (None if it vanished)."""
+        managers, fields = self.options.migrating_field_managers, self.options.migrating_fields
+        if not managers or not fields:
+            return current
+        normalized = normalize_conflicting_managers(_managed_fields(current), managers, fields)
+        if normalized.error is not None:
+            raise RuntimeError(normalized.error)
+        if not normalized.modified or normalized.managed_fields is None:
+            return current
+        ops = [
+            {"op": "replace", "path": "/metadata/managedFields", "value": normalized.managed_fields},
+            {"op": "replace", "path": "/metadata/resourceVersion", "value": _version(current)},
+        ]
+        gvk, name, namespace = _gvk(resource), resource.ref.name, resource.ref.namespace or None
+        await self.client.patch(gvk, name, namespace, ops, "json")
+        log.info("field_managers_migrated", resourceRef=str(resource.ref), managers=list(managers))
+        return await self._get(resource)
 
     async def _update(
         self,
