@@ -88,3 +88,11 @@ async def test_force_finalized_namespace_comes_back_for_cleanup(
 
         await until(released)
         await until(ns_gone)
+
+
+async def test_namespace_cleanup_flag_off_registers_nothing(eno_server: ApiServer) -> None:
+    async with await Client.from_url(eno_server.url, qps=0) as c:
+        manager = Manager(c, health_probe_address=None, metrics_address=None)
+        assert liveness.setup(manager, liveness.Options(namespace_cleanup=False)) is None
+        assert manager.controllers == []
+        assert liveness.setup(manager) is not None
