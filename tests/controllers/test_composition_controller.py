@@ -95,6 +95,24 @@ async def test_finalizer_and_simplified_status(eno_server: ApiServer, client: Cl
         await until(ready)
 
 
+async def test_synthesizer_appearing_wakes_its_compositions(eno_server: ApiServer, client: Client) -> None:
+    await client.create(Composition.from_dict(composition("c", "late")))
+    async with running(eno_server.url, setup):
+
+        async def missing() -> bool:
+            assert await status_of(client, "c") == ("MissingSynthesizer", "")
+            return True
+
+        await until(missing)
+        await client.create(Synthesizer.from_dict(synthesizer("late")))
+
+        async def pending() -> bool:
+            assert await status_of(client, "c") == ("PendingSynthesis", "")
+            return True
+
+        await until(pending)
+
+
 async def test_deletion_waits_for_resource_cleanup(eno_server: ApiServer, client: Client) -> None:
     await client.create(Synthesizer.from_dict(synthesizer("s")))
     await client.create(Composition.from_dict(composition("c", "s")))

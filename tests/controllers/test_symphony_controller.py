@@ -267,6 +267,19 @@ async def test_status_rolls_up_ready_compositions(eno_server: ApiServer, client:
             return True
 
         await until(ready)
+        # Editing the symphony changes the compositions' spec: their generation rises past the synthesis,
+        # so the roll-up goes back to null until they are synthesized again.
+        await client.patch(
+            Symphony, "sym", NS, {"spec": {"bindings": [{"key": "k", "resource": {"name": "n"}}]}}
+        )
+
+        async def outdated() -> bool:
+            status = (await client.get(Symphony, "sym", NS)).status
+            assert status.observed_generation == 2
+            assert status.ready is None and status.synthesized is None
+            return True
+
+        await until(outdated)
 
 
 async def test_refused_composition_is_reported_and_others_proceed(
