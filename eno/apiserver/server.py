@@ -46,6 +46,9 @@ from eno.apiserver.strategy import rfc3339, utcnow
 
 log = structlog.get_logger("eno.apiserver")
 
+# Where the logging middleware leaves the parsed RequestInfo for the handler.
+_REQUEST_INFO = web.RequestKey("eno.request_info", RequestInfo)
+
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -236,6 +239,7 @@ class ApiServer:
     ) -> web.StreamResponse:
         started = time.time()
         ri = parse_request(request.method, request.path, request.query)
+        request[_REQUEST_INFO] = ri
         status = 500
         try:
             response = await handler(request)
@@ -275,7 +279,7 @@ class ApiServer:
                 del self.request_log[: len(self.request_log) - limit + limit // 10]
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        ri = parse_request(request.method, request.path, request.query)
+        ri = request.get(_REQUEST_INFO) or parse_request(request.method, request.path, request.query)
         if not ri.is_resource:
             return await self._non_resource(request)
         output = negotiation.negotiate(request.headers.get("Accept"))
