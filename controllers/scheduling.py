@@ -113,9 +113,11 @@ class SchedulingReconciler:
         ordered, cyclic = dependencies.toposort(comps)
         by_key = {dependencies.comp_key(comp): comp for comp in comps}
         for comp in comps:
-            if comp.deleting or not comp.spec.depends_on:
+            if comp.deleting:
                 continue
-            if dependencies.comp_key(comp) in cyclic:
+            # Eno looks only at compositions with dependsOn, so a cycle broken by emptying dependsOn kept
+            # its CircularDependency status for ever; every composition is looked at here.
+            if comp.spec.depends_on and dependencies.comp_key(comp) in cyclic:
                 await self._set_dependency_status(
                     comp, DependencyStatus(blocked=True, reason=c.REASON_CIRCULAR_DEPENDENCY)
                 )
@@ -138,6 +140,7 @@ class SchedulingReconciler:
                         ),
                     )
                     continue
+            if not comp.deleting:
                 await self._clear_dependency_status(comp, c.REASON_WAITING_ON_DEPENDENCIES)
             synth = synths.get(comp.spec.synthesizer.name)
             if synth is None:
