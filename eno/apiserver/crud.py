@@ -449,7 +449,9 @@ async def _delete_options(request: web.Request) -> Obj:
 async def deletecollection(
     ctx: ApiContext, request: web.Request, ri: RequestInfo, info: ResourceInfo, output: Output
 ) -> web.Response:
+    dry_run = write_request(ri, info, request, "DeleteOptions").dry_run
     options = await _delete_options(request)
+    dry_run = dry_run or bool(options.get("dryRun"))
     labels, fields = parse_selectors(info, request.query)
     matches = selection(labels, fields)
     namespace = ri.namespace if info.namespaced and ri.namespace else None
@@ -460,6 +462,10 @@ async def deletecollection(
                 continue
             meta = obj["metadata"]
             req = strategy.Request(info=info, namespace=meta.get("namespace", ""), name=meta["name"])
+            if dry_run:
+                result = ctx.delete(req, copy_object(obj), options)
+                deleted.append(result if result is not None else obj)
+                continue
             committed = ctx.write_in(
                 txn, object_key(info, req.namespace, req.name), _deleter(ctx, req, options)
             )

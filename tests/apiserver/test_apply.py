@@ -86,7 +86,7 @@ async def test_updates_record_update_entries(kube) -> None:
     assert entry.fields_v1 == {"f:data": {".": {}, "f:k": {}}}
 
 
-@pytest.mark.parametrize("verb", ["create", "update", "patch", "apply", "delete"])
+@pytest.mark.parametrize("verb", ["create", "update", "patch", "apply", "delete", "deletecollection"])
 async def test_dry_run_stores_nothing(kube, apiserver, verb) -> None:
     core = client.CoreV1Api(kube)
     await core.create_namespaced_config_map("default", configmap("a", {"k": "1"}))
@@ -109,8 +109,10 @@ async def test_dry_run_stores_nothing(kube, apiserver, verb) -> None:
             kube, f"{CM}/a", configmap("a", {"k": "4"}), "x", dryRun="All", force="true"
         )
         assert (status, obj["data"]) == (200, {"k": "4"})
-    else:
+    elif verb == "delete":
         await core.delete_namespaced_config_map("a", "default", dry_run="All")
+    else:
+        await core.delete_collection_namespaced_config_map("default", dry_run="All")
     assert apiserver.store.revision == before
     assert (await core.read_namespaced_config_map("a", "default")).data == {"k": "1"}
 
