@@ -9,7 +9,9 @@ floor and the reconciler share the same server and CPU:
     ("applied") and until every slot of the slice says reconciled and ready ("reconciled");
   - the same for 100 compositions x 10 ConfigMaps;
   - API requests per resource during the first reconcile, from the server's request log (everything the
-    reconciler's client sent, by verb).
+    reconciler's client sent, by verb);
+  - steady state (ConfigMaps with a 1 s reconcile interval): requests per resource per resync pass, then
+    writes and requests per resource to roll out a change to every ConfigMap.
 It prints each time and its ratio to the floor (targets: <= 1.5x for 1x1000, <= 2x for 100x10), from the
 median of `--repeat` runs (floor and reconciler alternate, so a busy machine slows both alike).
 """
@@ -31,7 +33,7 @@ import yaml
 from kubernetes_asyncio import client as k8s_client
 
 from controllers.reconciliation import Options, setup
-from eno.api.v1 import Composition
+from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1.composition import ResourceSliceRef, Synthesis
 from eno.apiserver.server import ApiServer
 from eno.apiserver.store import Event
@@ -64,8 +66,9 @@ class Timing:
 class Watcher:
     """Counts from the store's commits: ConfigMaps created, and slots reconciled per slice."""
 
-    def __init__(self, srv: ApiServer, expected: int) -> None:
+    def __init__(self, srv: ApiServer, expected: int, slices: set[str] | None = None) -> None:
         self.expected = expected
+        self.slices = slices
         self.created: set[tuple[str, str]] = set()
         self.reconciled: dict[tuple[str, str], int] = {}
         self.applied_at = 0.0
@@ -79,7 +82,9 @@ class Watcher:
             self.created.add(key)
             if len(self.created) == self.expected and not self.applied_at:
                 self.applied_at = time.monotonic()
-        elif event.key.resource == "resourceslices":
+        elif event.key.resource == "resourceslices" and (
+            self.slices is None or event.key.name in self.slices
+        ):
             states = (event.object.get("status") or {}).get("resources") or []
             self.reconciled[key] = sum(1 for s in states if s.get("reconciled") and s.get("ready"))
             if sum(self.reconciled.values()) == self.expected and not self.reconciled_at:
@@ -181,19 +186,123 @@ async def first_reconcile(compositions: int, per_composition: int, concurrency: 
                     await asyncio.wait_for(task, 30)
 
 
+@attrs.frozen
+class SteadyState:
+    resync_requests_per_pass: float
+    resync_passes: int
+    change_writes_per_resource: float
+    change_requests_per_resource: float
+    change_seconds: float
+
+
+def _ours(srv: ApiServer, since: int) -> list[Any]:
+    return [r for r in srv.request_log[since:] if r.user_agent.startswith("eno-reconciler")]
+
+
+async def steady_state(resources: int, concurrency: int) -> SteadyState:
+    """After a first reconcile of ConfigMaps with a 1 s reconcile interval: requests per resync pass, then
+    writes and requests per resource to roll out a change to every ConfigMap."""
+    interval = {"eno.azure.io/reconcile-interval": "1s"}
+
+    def outputs(value: str) -> list[dict[str, Any]]:
+        out = []
+        for i in range(resources):
+            cm = configmap(f"cm{i}", "ns0")
+            cm["metadata"]["annotations"] = interval
+            cm["data"]["value"] = value
+            out.append(cm)
+        return out
+
+    async with ApiServer() as srv, await Client.from_url(srv.url, qps=0) as setup_client:
+        await install_crds(setup_client)
+        await ensure_namespace(setup_client, "ns0")
+        comp = await setup_client.create(
+            Composition.from_dict(
+                {"metadata": {"name": "comp", "namespace": "ns0"}, "spec": {"synthesizer": {"name": "s"}}}
+            )
+        )
+        names = await _slices(setup_client, comp, outputs("1"))
+        async with await Client.from_url(srv.url, qps=0) as client:
+            client.api_client.user_agent = "eno-reconciler"
+            manager = Manager(client, cache=Cache(client), health_probe_address=None, metrics_address=None)
+            parts = setup(manager, Options(max_concurrent_reconciles=concurrency))
+            reconciler: Any = parts.reconciliation.reconciler
+            task = asyncio.create_task(manager.run())
+            try:
+                await asyncio.wait_for(_running(manager), 30)
+                watcher = Watcher(srv, resources)
+                await _publish(setup_client, comp, names)
+                await asyncio.wait_for(watcher.done.wait(), 600)
+
+                since, passes = len(srv.request_log), reconciler.passes
+                await asyncio.wait_for(_passes(reconciler, passes + 2 * resources), 120)
+                resync = len(_ours(srv, since)), reconciler.passes - passes
+
+                comp = await setup_client.get(Composition, comp.name, comp.namespace)
+                current = comp.status.current_synthesis
+                assert current is not None
+                previous = [
+                    await setup_client.get(ResourceSlice, r.name, "ns0") for r in current.resource_slices
+                ]
+                new = await _slices(setup_client, comp, outputs("2"), previous)
+                watcher = Watcher(srv, resources, set(new))
+                since, started = len(srv.request_log), time.monotonic()
+                await _publish(setup_client, comp, new, previous=current)
+                await asyncio.wait_for(watcher.done.wait(), 600)
+                took = watcher.reconciled_at - started
+                change = _ours(srv, since)
+                writes = [
+                    r
+                    for r in change
+                    if r.resource == "configmaps"
+                    and r.verb in ("patch", "update", "create", "delete")
+                    and "dryRun" not in r.query
+                ]
+                return SteadyState(
+                    resync[0] / max(resync[1], 1),
+                    resync[1],
+                    len(writes) / resources,
+                    len(change) / resources,
+                    took,
+                )
+            finally:
+                manager.stop()
+                await asyncio.wait_for(task, 30)
+
+
+async def _passes(reconciler: Any, target: int) -> None:
+    while reconciler.passes < target:  # noqa: ASYNC110  (a benchmark polling a counter)
+        await asyncio.sleep(0.05)
+
+
+async def _slices(
+    client: Client,
+    comp: Composition,
+    outputs: list[dict[str, Any]],
+    previous: list[ResourceSlice] | None = None,
+) -> list[str]:
+    names = []
+    for piece in slice_outputs(comp, previous or [], outputs).slices:
+        metadata = {k: v for k, v in piece.metadata.items() if k != "finalizers"}
+        names.append((await client.create(attrs.evolve(piece, metadata=metadata))).name)
+    return names
+
+
 async def _running(manager: Manager) -> None:
     await manager.leading.wait()
     await manager.cache.wait_for_sync(30)
 
 
-async def _publish(client: Client, comp: Composition, names: list[str]) -> None:
+async def _publish(
+    client: Client, comp: Composition, names: list[str], previous: Synthesis | None = None
+) -> None:
     synthesis = Synthesis(
         uuid=str(uuid.uuid4()),
         synthesized=now(),
         resource_slices=tuple(ResourceSliceRef(name=n) for n in names),
     )
     fresh = await client.get(Composition, comp.name, comp.namespace)
-    status = attrs.evolve(fresh.status, current_synthesis=synthesis)
+    status = attrs.evolve(fresh.status, current_synthesis=synthesis, previous_synthesis=previous)
     await client.update_status(attrs.evolve(fresh, status=status))
 
 
@@ -240,6 +349,16 @@ async def main() -> None:
             base = await floor(compositions, per, args.concurrency)
             runs.append((base, await first_reconcile(compositions, per, args.concurrency)))
         report(label, runs, compositions * per, target)
+    steady = await steady_state(args.resources, args.concurrency)
+    print(f"steady state, 1 composition x {args.resources} ConfigMaps with a 1 s reconcile interval:")
+    print(
+        f"  resync: {steady.resync_requests_per_pass:.3f} requests per resource pass "
+        f"({steady.resync_passes} passes; Eno: 2)"
+    )
+    print(
+        f"  a change to every ConfigMap: {steady.change_writes_per_resource:.2f} writes and "
+        f"{steady.change_requests_per_resource:.2f} requests per resource, {steady.change_seconds:.2f}s"
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from eno.api.v1.composition import Synthesis
 from eno.api.v1.resourceslice import ResourceState
 from eno.cel.engine import Engine, Program, default_engine
 from eno.reconciler.metrics import ReconcilerMetrics
+from eno.reconciler.pruning import drops_fields
 from eno.reconciler.watch import ObjectKey, ObjectWatch, Verified
 from eno.reconciler.writebuffer import WriteBuffer, error_update, state_update
 from eno.resource.cache import SynthesisCache
@@ -486,9 +487,9 @@ class Reconciler:
     def _applies_blind(self, resource: Resource, previous: Resource | None) -> bool:
         """Whether the desired object does not depend on the live one, so a forced apply can stand in for
         Eno's GET, dry run and compare (an apply that changes nothing writes nothing, and its answer is
-        the live object, verified in sync): a plain server-side-applied resource without overrides, whose
-        manifest is unchanged since the previous synthesis (else the managed-fields hand-back of §8.2 needs
-        the live object)."""
+        the live object, verified in sync): a plain server-side-applied resource without overrides whose
+        manifest dropped no field since the previous synthesis (else the managed-fields hand-back of §8.2
+        needs the live object)."""
         return (
             not self.options.disable_ssa
             and not (self.options.migrating_field_managers and self.options.migrating_fields)
@@ -496,7 +497,7 @@ class Reconciler:
             and not resource.overrides
             and not resource.deleted
             and not resource.composition_deleted
-            and (previous is None or previous.manifest == resource.manifest)
+            and (previous is None or not drops_fields(previous.manifest, resource.manifest))
         )
 
     async def _apply_blind(
