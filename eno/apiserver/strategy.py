@@ -155,7 +155,7 @@ def prepare_create(req: Request, body: Any, hooks: Hooks = Hooks()) -> Obj:
     if not meta.get("name") and isinstance(meta.get("generateName"), str) and meta["generateName"]:
         meta["name"] = names.generate_name(meta["generateName"])
     causes = validation.validate_object_meta(
-        meta, info.group, info.resource, namespaced=info.namespaced, builtin=info.builtin
+        _for_validation(meta), info.group, info.resource, namespaced=info.namespaced, builtin=info.builtin
     )
     if causes:
         raise errors.invalid(info.group, info.kind, str(meta.get("name") or ""), causes)
@@ -173,6 +173,13 @@ def prepare_create(req: Request, body: Any, hooks: Hooks = Hooks()) -> Obj:
     for hook in hooks.finish:
         obj = hook(req, None, obj)
     return obj
+
+
+def _for_validation(meta: Obj) -> Obj:
+    """`managedFields: [{}]` asks to clear them; kube's field manager acts on that before validation."""
+    if meta.get("managedFields") == [{}]:
+        return {k: v for k, v in meta.items() if k != "managedFields"}
+    return meta
 
 
 def _spec_part(info: ResourceInfo, obj: Obj) -> Obj:
@@ -245,7 +252,7 @@ def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) ->
                 new["status"] = old["status"]
             else:
                 new.pop("status", None)
-        causes = validation.validate_object_meta_update(meta, old_meta)
+        causes = validation.validate_object_meta_update(_for_validation(meta), old_meta)
         if causes:
             raise errors.invalid(info.group, info.kind, req.name, causes)
         if not info.builtin:

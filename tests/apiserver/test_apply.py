@@ -124,3 +124,14 @@ async def test_deletecollection_deletes_the_selected_objects(kube) -> None:
     await core.delete_collection_namespaced_config_map("default", label_selector="drop=yes")
     listed = await core.list_namespaced_config_map("default")
     assert [i.metadata.name for i in listed.items] == ["b"]
+
+
+async def test_put_with_one_empty_managed_fields_entry_clears_them(kube) -> None:
+    core = client.CoreV1Api(kube)
+    created = await core.create_namespaced_config_map(
+        "default", configmap("a", {"k": "v"}), field_manager="x"
+    )
+    body = configmap("a", {"k": "v"}, resourceVersion=created.metadata.resource_version, managedFields=[{}])
+    status, obj = await raw_request(kube, "PUT", f"{CM}/a", yaml.safe_dump(body).encode(), "application/yaml")
+    assert status == 200
+    assert not obj["metadata"].get("managedFields")
