@@ -26,9 +26,10 @@ test: lint
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m soak $(PYTEST_ARGS)
 
-# For now: the embedded API server in the foreground, with a kubeconfig for kubectl.
+# Eno on this machine: the embedded API server and kubelet, both daemons, the getting-started example
+# applied and Ready; then a live summary until Ctrl-C (kubeconfig in .eno/kubeconfig).
 run: $(STAMP)
-	$(BIN)/eno apiserver --kubeconfig .eno/kubeconfig
+	$(BIN)/eno dev --example getting-started
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .eno

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from eno_cmd import apiserver
+from eno_cmd import apiserver, dev
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -13,11 +13,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("version", help="print the version")
     apiserver.add_parser(sub)
+    dev.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "version":
         print("eno-py 0.1.0")
     elif args.command == "apiserver":
         return apiserver.run(args)
+    elif args.command == "dev":
+        return dev.run(args)
     return 0
 
 
