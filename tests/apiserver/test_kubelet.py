@@ -155,7 +155,8 @@ async def test_log_follow_streams_until_exit(server: ApiServer, client: Client) 
     await client.create(pod("p", code, stdin=True))
 
     async def has_first() -> bool:
-        return "first" in (await pod_log(server, "p"))[1]
+        # The whole line: the newline may reach the pipe in a write of its own.
+        return "first\n" in (await pod_log(server, "p"))[1]
 
     await until(has_first)
     task = asyncio.create_task(pod_log(server, "p", "?follow=true"))
@@ -194,7 +195,7 @@ async def test_output_before_attach_reaches_only_the_log(server: ApiServer, clie
 
     async def printed() -> bool:
         status, text = await pod_log(server, "p")
-        return status == 200 and "early" in text
+        return status == 200 and "early\n" in text
 
     await until(printed)
     result = await attach.exchange(client, "default", "p", "main", b"in", max_stdout=1000)
