@@ -229,10 +229,6 @@ def check_typed(info: ResourceInfo, body: Any) -> None:
             raise typed.decode_error(info.kind, info.version, problem)
 
 
-def _schema_warnings(req: strategy.Request) -> list[str]:
-    return req.warnings
-
-
 async def create(
     ctx: ApiContext, request: web.Request, ri: RequestInfo, info: ResourceInfo, output: Output
 ) -> web.Response:

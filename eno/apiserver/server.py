@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
@@ -367,6 +368,4 @@ def _accepts_json(accept: str) -> bool:
 
 
 def _uid() -> str:
-    import uuid
-
     return str(uuid.uuid4())

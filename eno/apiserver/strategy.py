@@ -8,6 +8,7 @@ computed; `finish` hooks (managedFields) see the final object.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -129,8 +130,6 @@ def _check_meta_types(info: ResourceInfo, meta: Obj) -> None:
 
 
 def _short_json(obj: Obj) -> str:
-    import json
-
     text = json.dumps(obj, separators=(",", ":"))
     return text if len(text) < 200 else text[:200] + "..."
 
