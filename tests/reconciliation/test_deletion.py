@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from eno.runtime.client import Client
+from tests.eventually import eventually
 from tests.reconciliation.conftest import CONFIGMAP, Synthesizer, configmap, get_or_none, until
 
 STRATEGY = "eno.azure.io/deletion-strategy"
@@ -107,3 +108,55 @@ async def test_empty_synthesis_is_deletable(eno, synth: Synthesizer) -> None:
     await synth.settled()
     await synth.delete()
     await synth.release()
+
+
+async def test_deletion_order(eno, synth: Synthesizer, client: Client) -> None:
+    # Eno's DeletionOrder (all ConfigMaps: unannotated ones default to deletion group 100).
+    await synth.create()
+    manifests = [
+        held("stuck-no-deletion-group"),
+        held("stuck", **{DELETION_GROUP: "123", STRATEGY: "foreground"}),
+        configmap("stuck-behind", annotations={DELETION_GROUP: "1"}),
+        configmap("no-deletion-group"),
+        configmap("orphaned", annotations={DELETION_GROUP: "567", STRATEGY: "orphan"}),
+        configmap(
+            "disabled", annotations={DELETION_GROUP: "456", "eno.azure.io/disable-reconciliation": "true"}
+        ),
+        configmap("first", annotations={DELETION_GROUP: "345"}),
+        configmap("second", annotations={DELETION_GROUP: "234"}),
+    ]
+    await synth.synthesize(manifests)
+    await synth.settled()
+    await synth.delete()
+
+    async def state(name: str) -> str:
+        obj = await get_or_none(client, CONFIGMAP, name)
+        if obj is None:
+            return "Gone"
+        return "Deleting" if obj["metadata"].get("deletionTimestamp") else "NotDeleting"
+
+    expected = {
+        "stuck-no-deletion-group": "Deleting",
+        "stuck": "Deleting",
+        "stuck-behind": "Gone",
+        "no-deletion-group": "Gone",
+        "orphaned": "NotDeleting",
+        "disabled": "Gone",
+        "first": "NotDeleting",
+        "second": "NotDeleting",
+    }
+
+    async def reached() -> dict[str, str]:
+        found = {name: await state(name) for name in expected}
+        assert found == expected
+        return found
+
+    await until(reached)
+    reconciler = eno.reconciliation.reconciler
+    passes = reconciler.passes
+    await eventually(lambda: reconciler.passes > passes + 10)  # the foreground one keeps polling
+    await reached()
+    states = await synth.states()
+    assert not states[1].deleted, "the foreground deletion is still pending"
+    for name in ("stuck", "stuck-no-deletion-group"):
+        await release_hold(client, name)
