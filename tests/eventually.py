@@ -6,17 +6,35 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
 
+@overload
+async def eventually(
+    check: Callable[[], Awaitable[T]],
+    timeout: float = ...,
+    interval: float = ...,
+    message: str = ...,
+) -> T: ...
+
+
+@overload
 async def eventually(
     check: Callable[[], Awaitable[T] | T],
+    timeout: float = ...,
+    interval: float = ...,
+    message: str = ...,
+) -> T: ...
+
+
+async def eventually(
+    check: Callable[[], Any],
     timeout: float = 10.0,
     interval: float = 0.02,
     message: str = "condition",
-) -> T:
+) -> Any:
     """Call `check` until it returns a truthy value without raising AssertionError; return that value.
 
     On timeout, re-raise the last AssertionError (or fail naming `message`), so the failure says what was
