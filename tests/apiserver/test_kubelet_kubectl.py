@@ -76,7 +76,7 @@ async def test_kubectl_attach_and_logs(server: ApiServer, tmp_path: Path) -> Non
             pod = await client.get(POD, "p", "default")
             return bool(pod.get("status", {}).get("phase") == "Running")
 
-        await eventually(running, timeout=10)  # type: ignore[arg-type]
+        await eventually(running, timeout=10)
     rc, out, err = await kubectl(tmp_path, "attach", "-i", "p", "-c", "main", stdin=b"hello\n")
     assert rc == 0, err
     assert out == b"got hello\n"
