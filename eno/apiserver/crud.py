@@ -34,6 +34,10 @@ from eno.apiserver.store import Key, copy_object
 Obj = dict[str, Any]
 
 
+# Kinds whose PUT creates a missing object (kube's AllowCreateOnUpdate): leases and events.
+CREATE_ON_UPDATE = {("coordination.k8s.io", "leases"), ("", "events"), ("events.k8s.io", "events")}
+
+
 def respond(obj: Any, output: Output, status: int = 200, warnings: list[str] | None = None) -> web.Response:
     body, content_type = negotiation.encode(obj, output.encoding)
     response = web.Response(body=body, status=status, content_type=content_type)
@@ -268,10 +272,21 @@ async def update(
 
     def mutate(old: Obj | None) -> Obj | None:
         if old is None:
-            raise errors.not_found(info.group, info.resource, req.name)
+            if (info.group, info.resource) not in CREATE_ON_UPDATE or req.subresource:
+                raise errors.not_found(info.group, info.resource, req.name)
+            _require_namespace(ctx, info, req.namespace, creating=True)
+            new = copy_object(body)
+            if isinstance(new, dict) and isinstance(new.get("metadata"), dict):
+                if new["metadata"].get("name", req.name) != req.name:
+                    raise errors.bad_request(
+                        f"the name of the object ({new['metadata']['name']}) does not match the name on the "
+                        f"URL ({req.name})"
+                    )
+                new["metadata"]["name"] = req.name
+            return strategy.prepare_create(req, new, hooks)
         return strategy.prepare_update(req, old, copy_object(body), hooks)
 
-    return await _write(ctx, req, info, output, mutate)
+    return await _write(ctx, req, info, output, mutate, created_status=201)
 
 
 async def _write(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
@@ -103,3 +105,18 @@ async def test_request_log_records_verbs(kube, apiserver) -> None:
     records = [(r.verb, r.resource, r.name, r.status) for r in apiserver.request_log]
     assert ("create", "configmaps", "", 201) in records
     assert ("get", "configmaps", "a", 200) in records
+
+
+async def test_put_creates_a_missing_lease_but_not_a_configmap(kube) -> None:
+    coordination = client.CoordinationV1Api(kube)
+    lease: Any = {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": "leader"},
+        "spec": {"holderIdentity": "me"},
+    }
+    created = await coordination.replace_namespaced_lease("leader", "default", lease)
+    assert created.spec.holder_identity == "me"
+    with pytest.raises(ApiException) as err:
+        await client.CoreV1Api(kube).replace_namespaced_config_map("nope", "default", configmap("nope"))
+    assert err.value.status == 404
