@@ -141,11 +141,23 @@ def _metadata(obj: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return metadata if isinstance(metadata, Mapping) else {}
 
 
-def _reads_composition(resource: Resource) -> bool:
-    return any(
-        "composition" in op.condition_text or "composition" in op.value_expression_text
-        for op in resource.overrides
+def composition_view(resource: Resource, meta: CompositionMetadata) -> Hashable:
+    """What of the composition's metadata a resource's pass can depend on: all of it when it has
+    overrides (they may read `composition`, or unset a cascading key); otherwise the cascading flags it
+    does not set itself, the deletion timestamp and the symphony-deleting label."""
+    if resource.overrides:
+        return (
+            meta.name,
+            meta.namespace,
+            tuple(sorted(meta.labels.items())),
+            tuple(sorted(meta.annotations.items())),
+            meta.deletion_timestamp,
+        )
+    annotations = resource.manifest.get("metadata", {}).get("annotations") or {}
+    cascaded = tuple(
+        (key, meta.annotations.get(key)) for key in c.CASCADING_ANNOTATIONS if key not in annotations
     )
+    return cascaded, meta.deletion_timestamp, meta.labels.get(c.LABEL_SYMPHONY_DELETING)
 
 
 def status_error(err: BaseException) -> str:
@@ -288,7 +300,7 @@ class Reconstitution:
         self.reconciliation.enqueue(ResourceRequest(key[0], key[1], ref))
 
     def _hand_off(self, key: tuple[str, str], meta: CompositionMetadata, comp: Composition) -> None:
-        """Re-evaluate resources when the composition's metadata their overrides or flags read changed."""
+        """Re-evaluate the resources whose view of the composition's metadata changed."""
         before = self._metadata.get(key)
         self._metadata[key] = meta
         if before is None or (before.labels == meta.labels and before.annotations == meta.annotations):
@@ -296,9 +308,8 @@ class Reconstitution:
         synthesis = comp.status.current_synthesis
         if synthesis is None:
             return
-        annotations_changed = before.annotations != meta.annotations
         for resource in self.synthesis_cache.resources(synthesis.uuid):
-            if annotations_changed or _reads_composition(resource):
+            if composition_view(resource, before) != composition_view(resource, meta):
                 self._enqueue(key, resource.ref)
 
     async def _cached_slices(self, synthesis: Synthesis, namespace: str) -> list[ResourceSlice] | None:
@@ -403,7 +414,7 @@ class Reconciler:
         known_ready = state.ready if state else None
         key = _object_key(resource)
         if self.watch is not None and known_ready is not None:
-            verified = self.watch.unchanged(request, key, resource, meta)
+            verified = self.watch.unchanged(request, key, resource, composition_view(resource, meta))
             if verified is not None:  # nothing changed since a pass found it in sync: no request at all
                 return self._finish(
                     request, current_synthesis.uuid, resource, verified.snap, verified.deleted, known_ready
@@ -424,7 +435,8 @@ class Reconciler:
         deleted = reported_deleted(outcome.current, snap, failing_open) if snap is not None else True
         if self.watch is not None and snap is not None and outcome.current is not None and not failing_open:
             version = str(_metadata(outcome.current).get("resourceVersion") or "")
-            verified = Verified(resource, meta, version, snap, deleted, self._drift_interval(snap))
+            view = composition_view(resource, meta)
+            verified = Verified(resource, view, version, snap, deleted, self._drift_interval(snap))
             self.watch.record(request, key, verified)
         return self._finish(request, current_synthesis.uuid, resource, snap, deleted, outcome.ready)
 

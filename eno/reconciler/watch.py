@@ -25,7 +25,6 @@ from typing import Any
 import attrs
 import structlog
 
-from eno.resource.overrides import CompositionMetadata
 from eno.resource.resource import Resource
 from eno.resource.snapshot import Snapshot
 from eno.runtime.client import Client
@@ -54,7 +53,7 @@ class Verified:
     """What a pass that found the resource in sync depended on, and what it concluded."""
 
     resource: Resource = attrs.field(eq=False)  # compared by identity: a new synthesis is a new object
-    composition: CompositionMetadata
+    composition: Hashable  # what of the composition the pass could depend on
     resource_version: str | None  # None: the object did not exist
     snap: Snapshot = attrs.field(eq=False)
     deleted: bool
@@ -124,7 +123,7 @@ class ObjectWatch:
         return True, str(obj["metadata"].get("resourceVersion") or "")
 
     def unchanged(
-        self, request: Hashable, key: ObjectKey, resource: Resource, composition: CompositionMetadata
+        self, request: Hashable, key: ObjectKey, resource: Resource, composition: Hashable
     ) -> Verified | None:
         """The last verified pass, when nothing it depended on has changed since."""
         found = self._verified.get(request)

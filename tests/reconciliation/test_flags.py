@@ -145,3 +145,22 @@ async def test_eno_metadata_is_stripped(eno, synth: Synthesizer, client: Client)
     metadata = (await client.get(CONFIGMAP, "a", "default"))["metadata"]
     assert metadata["annotations"] == {"keep": "me"}
     assert "labels" not in metadata
+
+
+async def test_composition_flag_change_applies_at_once(eno, synth: Synthesizer, client: Client) -> None:
+    # A cascading flag set on the composition later reaches its resources without waiting for an interval.
+    await synth.create()
+    await synth.synthesize([configmap("a", {"k": "eno"})])
+    await synth.settled()
+    comp = await synth.composition()
+    await client.update(comp.with_annotation(DISABLE_UPDATES, "true"))
+    await synth.synthesize([configmap("a", {"k": "eno"}), configmap("b")])
+    await synth.settled()
+    await external_edit(client, "a", {"k": "edited"})
+    comp = await synth.composition()
+    await client.update(comp.with_annotation(DISABLE_UPDATES, None))
+
+    async def reverted() -> bool:
+        return (await data_of(client, "a"))["k"] == "eno"
+
+    await until(reverted)
