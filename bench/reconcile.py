@@ -32,7 +32,7 @@ import structlog
 import yaml
 from kubernetes_asyncio import client as k8s_client
 
-from controllers.reconciliation import Options, setup
+from controllers.reconciliation import Options, cache_options, setup
 from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1.composition import ResourceSliceRef, Synthesis
 from eno.apiserver.server import ApiServer
@@ -165,10 +165,12 @@ async def first_reconcile(compositions: int, per_composition: int, concurrency: 
 
             async with await Client.from_url(srv.url, qps=0) as client:
                 client.api_client.user_agent = "eno-reconciler"
-                manager = Manager(
-                    client, cache=Cache(client), health_probe_address=None, metrics_address=None
-                )
-                setup(manager, Options(max_concurrent_reconciles=concurrency))
+                options = Options(max_concurrent_reconciles=concurrency)
+                cache = Cache(
+                    client, by_kind=cache_options(options)
+                )  # as the eno-reconciler process builds it
+                manager = Manager(client, cache=cache, health_probe_address=None, metrics_address=None)
+                setup(manager, options)
                 task = asyncio.create_task(manager.run())
                 try:
                     await asyncio.wait_for(_running(manager), 30)
@@ -232,8 +234,10 @@ async def steady_state(resources: int, concurrency: int) -> SteadyState:
         names = await _slices(setup_client, comp, outputs("1"))
         async with await Client.from_url(srv.url, qps=0) as client:
             client.api_client.user_agent = "eno-reconciler"
-            manager = Manager(client, cache=Cache(client), health_probe_address=None, metrics_address=None)
-            parts = setup(manager, Options(max_concurrent_reconciles=concurrency))
+            options = Options(max_concurrent_reconciles=concurrency)
+            cache = Cache(client, by_kind=cache_options(options))
+            manager = Manager(client, cache=cache, health_probe_address=None, metrics_address=None)
+            parts = setup(manager, options)
             reconciler: Any = parts.reconciliation.reconciler
             task = asyncio.create_task(manager.run())
             try:

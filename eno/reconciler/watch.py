@@ -1,6 +1,7 @@
 """Watching the objects the reconciler manages (issue 10; beyond Eno, which never watches them).
 
-One informer per managed kind keeps only each object's identity and resourceVersion. Two uses:
+One informer per managed kind keeps only each object's identity and resourceVersion; it starts when a
+resource of that kind is first resynced, or first verified with a reconcile interval. Two uses:
 
 - **Free resyncs.** After a pass that verified a resource in sync, the reconciler records what that pass
   depended on: the loaded resource (its synthesis and manifest), the composition's metadata, and the live
@@ -143,7 +144,8 @@ class ObjectWatch:
             self._unindex(request, previous[0])
         self._verified[request] = (key, verified)
         self._by_object.setdefault(key, set()).add(request)
-        self._informer(key[0])
+        if verified.interval is not None:
+            self._informer(key[0])  # drift must be seen; other kinds start watching at their first resync
 
     def forget(self, request: Hashable) -> None:
         found = self._verified.pop(request, None)
