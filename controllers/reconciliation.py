@@ -28,8 +28,9 @@ import structlog
 from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1 import constants as c
 from eno.api.v1.composition import Synthesis
-from eno.api.v1.resourceslice import ResourceState
 from eno.cel.engine import Engine, Program, default_engine
+from eno.reconciler.compositions import Compositions, composition_view
+from eno.reconciler.echoes import Echoes
 from eno.reconciler.metrics import ReconcilerMetrics
 from eno.reconciler.pruning import drops_fields
 from eno.reconciler.watch import ObjectKey, ObjectWatch, Verified
@@ -53,8 +54,7 @@ from eno.runtime.cache import Cache, InformerOptions
 from eno.runtime.client import Client
 from eno.runtime.controller import Controller
 from eno.runtime.errors import NotFound, UnknownKind
-from eno.runtime.frozen import thaw
-from eno.runtime.gvk import GVK, gvk_of_type
+from eno.runtime.gvk import GVK
 from eno.runtime.manager import Manager
 from eno.runtime.ratelimiter import ItemExponentialFailureRateLimiter
 from eno.runtime.reconcile import Request, Result
@@ -63,8 +63,6 @@ RECONCILIATION_CONTROLLER = "reconciliationController"
 RECONSTITUTION_CONTROLLER = "reconstitutionController"
 
 log = structlog.get_logger(__name__)
-
-COMPOSITION = gvk_of_type(Composition)
 
 
 @attrs.frozen
@@ -141,25 +139,6 @@ def _metadata(obj: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return metadata if isinstance(metadata, Mapping) else {}
 
 
-def composition_view(resource: Resource, meta: CompositionMetadata) -> Hashable:
-    """What of the composition's metadata a resource's pass can depend on: all of it when it has
-    overrides (they may read `composition`, or unset a cascading key); otherwise the cascading flags it
-    does not set itself, the deletion timestamp and the symphony-deleting label."""
-    if resource.overrides:
-        return (
-            meta.name,
-            meta.namespace,
-            tuple(sorted(meta.labels.items())),
-            tuple(sorted(meta.annotations.items())),
-            meta.deletion_timestamp,
-        )
-    annotations = resource.manifest.get("metadata", {}).get("annotations") or {}
-    cascaded = tuple(
-        (key, meta.annotations.get(key)) for key in c.CASCADING_ANNOTATIONS if key not in annotations
-    )
-    return cascaded, meta.deletion_timestamp, meta.labels.get(c.LABEL_SYMPHONY_DELETING)
-
-
 def status_error(err: BaseException) -> str:
     """The `reconciliationError` of a failed pass: Eno's summary (§3.9), or, where Eno says nothing, what
     the user can fix: a missing namespace, an empty namespace on a namespaced kind, an unserved kind."""
@@ -175,60 +154,6 @@ def _bad_input(resource: Resource, snap: Snapshot | None) -> str | None:
     """The resource's own problems (invalid annotations, override ops that failed), for its status."""
     errors = [*resource.strict_errors, *(snap.errors if snap is not None else ())]
     return "; ".join(str(e) for e in errors) if errors else None
-
-
-class Compositions:
-    """Typed compositions from the informer cache, decoded once per resourceVersion (every resource pass
-    reads its composition)."""
-
-    def __init__(self, cache: Cache) -> None:
-        self.cache = cache
-        self._decoded: dict[tuple[str, str], tuple[str, Composition]] = {}
-
-    async def get(self, namespace: str, name: str) -> Composition:
-        try:
-            raw = await self.cache.get(COMPOSITION, name, namespace)
-        except NotFound:
-            self._decoded.pop((namespace, name), None)
-            raise
-        version = str(_metadata(raw).get("resourceVersion") or "")
-        known = self._decoded.get((namespace, name))
-        if known is not None and known[0] == version:
-            return known[1]
-        comp = Composition.from_dict(thaw(raw))
-        self._decoded[(namespace, name)] = (version, comp)
-        return comp
-
-
-StateKey = tuple[bool, bool, str | None]  # (reconciled, deleted, ready): what the tree compares
-
-
-class Echoes:
-    """The states the reconciler wrote, per composition, synthesis and slot. When one comes back through
-    the informer, the tree enqueues its resource again (Eno's "usually a no-op pass"); we skip that pass,
-    since the pass that wrote the state had just verified the resource."""
-
-    def __init__(self) -> None:
-        self._written: dict[tuple[str, str], dict[tuple[str, ManifestRef], StateKey]] = {}
-
-    def record(self, composition: tuple[str, str], uuid: str, slot: ManifestRef, state: StateKey) -> None:
-        self._written.setdefault(composition, {})[(uuid, slot)] = state
-
-    def is_echo(
-        self, composition: tuple[str, str], uuid: str, slot: ManifestRef, state: ResourceState | None
-    ) -> bool:
-        written = self._written.get(composition, {})
-        if state is None or written.get((uuid, slot)) != (state.reconciled, state.deleted, state.ready):
-            return False
-        del written[(uuid, slot)]
-        return True
-
-    def forget(self, composition: tuple[str, str], keep: set[str]) -> None:
-        written = self._written.get(composition, {})
-        for key in [k for k in written if k[0] not in keep]:
-            del written[key]
-        if not written:
-            self._written.pop(composition, None)
 
 
 class Reconstitution:
