@@ -22,6 +22,8 @@ Obj = dict[str, Any]
 
 # kube-apiserver ends a watch after a random 30-60 minutes when the client sets no timeout.
 DEFAULT_TIMEOUT_SECONDS = 1800.0
+# Initial events are written in chunks of about this size.
+_FLUSH_BYTES = 64 * 1024
 # How often an idle stream checks whether its client went away.
 _POLL_SECONDS = 1.0
 
@@ -134,16 +136,26 @@ async def watch(
             await send({"type": "ERROR", "object": gone.status_body()})
             return response
         assert watcher is not None
+        # The initial state and the backlog go out in large writes, not one per object.
+        pending = bytearray()
         for obj in initial:
-            await send({"type": ADDED, "object": render(obj)})
+            pending += line({"type": ADDED, "object": render(obj)})
+            if len(pending) >= _FLUSH_BYTES:
+                await response.write(bytes(pending))
+                pending.clear()
         if send_initial:
             end = _bookmark(info, output, snapshot_revision)
             end["object"]["metadata"]["annotations"] = {"k8s.io/initial-events-end": "true"}
-            await send(end)
+            pending += line(end)
         for event in backlog:
             kind = classify(event, matches)
             if kind is not None:
-                await response.write(event_line(kind, event))
+                pending += event_line(kind, event)
+                if len(pending) >= _FLUSH_BYTES:
+                    await response.write(bytes(pending))
+                    pending.clear()
+        if pending:
+            await response.write(bytes(pending))
         deadline = time.monotonic() + timeout
         last_sent = time.monotonic()
         while True:
