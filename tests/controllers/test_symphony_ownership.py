@@ -23,13 +23,15 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from controllers import composition as composition_controller
 from controllers import symphony as symphony_controller
 from eno.api.v1 import Composition, Symphony
 from eno.apiserver.server import ApiServer
 from eno.apiserver.store import Event
 from eno.runtime.client import Client
 from eno.runtime.gvk import GVK
-from tests.controllers.conftest import History, running, server_faults, until
+from eno.runtime.manager import Manager
+from tests.controllers.conftest import History, Setup, running, server_faults, until
 from tests.controllers.objects import symphony
 
 OWNER = "example.com/migrate-owner"
@@ -96,8 +98,11 @@ class Model:
         ]
 
 
-def owner_holders_per_revision(events: list[Event], namespace: str) -> list[tuple[int, list[str]]]:
-    """After each stored revision: which compositions of `namespace` carry the owner value."""
+def owner_holders_per_revision(
+    events: list[Event], namespace: str, deleting_count: bool = True
+) -> list[tuple[int, list[str]]]:
+    """After each stored revision: which compositions of `namespace` carry the owner value (with
+    `deleting_count` False, compositions already being deleted are left out)."""
     live: dict[str, dict[str, Any]] = {}
     out = []
     for event in events:
@@ -111,6 +116,7 @@ def owner_holders_per_revision(events: list[Event], namespace: str) -> list[tupl
             name
             for name, obj in live.items()
             if ((obj.get("metadata") or {}).get("annotations") or {}).get(OWNER) == "true"
+            and (deleting_count or not (obj.get("metadata") or {}).get("deletionTimestamp"))
         )
         out.append((event.revision, holders))
     return out
@@ -130,30 +136,46 @@ def converged(model: Model, comps: list[Composition]) -> bool:
 _namespaces = itertools.count()
 
 
-async def run_sequence(srv: ApiServer, client: Client, sequence: tuple[int, int, list[Op]]) -> None:
+def symphony_only(manager: Manager) -> Any:
+    return symphony_controller.setup(manager)
+
+
+def with_composition_controller(manager: Manager) -> Any:
+    symphony_controller.setup(manager)
+    return composition_controller.setup(
+        manager, composition_controller.Options(synthesizer_pod_namespace="default")
+    )
+
+
+async def run_sequence(
+    srv: ApiServer, client: Client, sequence: tuple[int, int, list[Op]], setup: Setup = symphony_only
+) -> None:
     count, owner, steps = sequence
     ns = f"seq-{next(_namespaces)}"
     await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     history = History(srv, "compositions")
     try:
-        await drive(srv, client, ns, Model(list(NAMES[:count]), NAMES[owner % count]), steps)
+        await drive(srv, client, ns, Model(list(NAMES[:count]), NAMES[owner % count]), steps, setup)
     finally:
         history.close()
-    for revision, holders in owner_holders_per_revision(history.events, ns):
+    # With the composition controller, a composition whose variation was removed in the same edit as the
+    # flip keeps the value while its finalizer holds it: the resource layer's case, left out here.
+    deleting_count = setup is symphony_only
+    for revision, holders in owner_holders_per_revision(history.events, ns, deleting_count):
         assert len(holders) <= 1, f"revision {revision}: {holders} all carry {OWNER}"
 
 
-async def drive(srv: ApiServer, client: Client, ns: str, model: Model, steps: list[Op]) -> None:
+async def drive(srv: ApiServer, client: Client, ns: str, model: Model, steps: list[Op], setup: Setup) -> None:
     """Run the symphony controller through the edits, restarts and faults; wait for the final state."""
     faults = server_faults(srv)
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(running(srv.url, symphony_controller.setup))
+        await stack.enter_async_context(running(srv.url, setup))
         await client.create(Symphony.from_dict(symphony("sym", *model.variations(), ns=ns)))
         try:
             for op in steps:
                 if op[0] == "restart":
                     await stack.aclose()
-                    await stack.enter_async_context(running(srv.url, symphony_controller.setup))
+                    await stack.enter_async_context(running(srv.url, setup))
                 elif op[0] == "fault":
                     faults.add(status=op[1], verb=op[2], resource="compositions", times=op[3])
                 elif op[0] == "pause":
@@ -197,6 +219,15 @@ async def test_owner_annotation_on_at_most_one_composition(
     eno_server: ApiServer, client: Client, sequence: tuple[int, int, list[Op]]
 ) -> None:
     await run_sequence(eno_server, client, sequence)
+
+
+@settings(SHORT, max_examples=6)
+@given(sequence=sequences)
+async def test_owner_annotation_with_composition_controller_running(
+    eno_server: ApiServer, client: Client, sequence: tuple[int, int, list[Op]]
+) -> None:
+    """The composition controller writes too (finalizers, status): conflicts, and deletions that wait."""
+    await run_sequence(eno_server, client, sequence, with_composition_controller)
 
 
 @pytest.mark.soak
