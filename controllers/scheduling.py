@@ -24,7 +24,7 @@ from eno.api.v1.times import format_time
 from eno.runtime.cache import Cache
 from eno.runtime.client import Client
 from eno.runtime.controller import Controller
-from eno.runtime.errors import NotFound
+from eno.runtime.errors import Conflict, Invalid, NotFound
 from eno.runtime.handler import EnqueueRequestsFromMapFunc
 from eno.runtime.manager import Manager
 from eno.runtime.objectmeta import Object
@@ -172,9 +172,14 @@ class SchedulingReconciler:
         comp = op.composition
         new_uuid = str(uuid.uuid4())
         patch = dispatch_patch(op, new_uuid, format_time(now))
-        await self.client.patch(
-            Composition, comp.name, comp.namespace, patch, patch_type="json", subresource="status"
-        )
+        try:
+            await self.client.patch(
+                Composition, comp.name, comp.namespace, patch, patch_type="json", subresource="status"
+            )
+        except (Invalid, Conflict) as err:
+            # A fence (`test`) failed: the cache was behind a status writer. Normal; look again.
+            _log(comp, op).info("dispatch_conflict", error=str(err))
+            return Result(requeue=True)
         self._last = _Dispatched(comp.namespace, comp.name, new_uuid, time.monotonic())
         previous = comp.status.in_flight_synthesis
         _log(comp, op).info(

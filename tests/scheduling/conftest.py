@@ -41,6 +41,15 @@ for obj in doc.get("items") or []:
 json.dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items}, sys.stdout)
 """
 ECHO_COMMAND = [PY, "-c", ECHO]
+# Reads its input, says so (a file named by argv[1] + ".started"), then waits for the file argv[1] before
+# answering like ECHO.
+GATED = """
+import json, os, sys, time
+doc = json.load(sys.stdin)
+open(sys.argv[1] + ".started", "w").close()
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.02)
+""" + ECHO.replace("json.load(sys.stdin)", "doc")
 FAIL_COMMAND = [PY, "-c", "import sys; sys.stdin.read(); sys.exit(3)"]
 
 
@@ -66,6 +75,7 @@ async def eno(
     cooldown: float = 1.0,
     limit: int = 10,
     pod_timeout: float = 30.0,
+    watchdog: float = 180.0,
 ) -> AsyncIterator[Eno]:
     """Eno's controller process: composition, synthesis, scheduling and watch controllers."""
     synthesis_options = options(pod_timeout=pod_timeout)
@@ -81,7 +91,10 @@ async def eno(
         )
         synthesis.setup(manager, synthesis_options)
         scheduler = scheduling.setup(
-            manager, scheduling.Options(concurrency_limit=limit, rollout_cooldown=cooldown)
+            manager,
+            scheduling.Options(
+                concurrency_limit=limit, rollout_cooldown=cooldown, watchdog_threshold=watchdog
+            ),
         )
         watch.setup(manager, watch.Options(informer_settings=FAST_INFORMERS))
         task = asyncio.create_task(manager.run())

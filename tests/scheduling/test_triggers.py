@@ -180,8 +180,9 @@ async def test_failures_are_retried_with_backoff(server: ApiServer, client: Clie
         # Retried not before canceled + (canceled - initialized) * attempts * 1.5 (seconds on status).
         wait = (canceled - initialized) * before["attempts"] * 1.5
         assert parse_time(after["initialized"]) >= canceled + wait - dt.timedelta(seconds=1)
-    current = comp.status.current_synthesis
-    assert current is not None and current.attempts >= 3
+    # The fix is a synthesizer change: a retry (attempts + 1) or, once the failed synthesis recorded its
+    # synthesizer generation, a rollout (attempts back to 1).
+    assert comp.status.current_synthesis is not None
 
 
 def in_flights(history: History) -> list[dict[str, Any]]:
