@@ -327,8 +327,11 @@ class Reconciler:
         if current_synthesis is None:
             return Result()
         found = self.synthesis_cache.get(current_synthesis.uuid, request.ref)
-        if found is None or not found[1]:
-            return Result()  # unknown, or waiting for others: the tree enqueues it when released
+        if found is None:
+            self._forget(request)  # no longer synthesized (or not loaded yet): nothing to watch for it
+            return Result()
+        if not found[1]:
+            return Result()  # waiting for others: the tree enqueues it when released
         resource = found[0]
         previous = None
         if comp.status.previous_synthesis is not None:
