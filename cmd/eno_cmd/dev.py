@@ -316,7 +316,9 @@ async def _run(
             say(out, f"eno dev: not Ready after {READY_TIMEOUT:g}s; see {args.log_file}")
             return 1
         print(f"\neno dev: {args.example} is Ready.", file=out)
-    print(kubectl_hints(kubeconfig, [n.split("/")[1] for n in names]), file=out, flush=True)
+    say(out, kubectl_hints(kubeconfig, [n.split("/")[1] for n in names]))
+    if args.example and (readme := example_dir(args.example) / "README.md").is_file():
+        say(out, f"Next steps: {readme}")
     if args.exit_when_ready and objects:
         return 0
     await view.follow(stop)
