@@ -122,9 +122,8 @@ def summary(rows: Iterable[tuple[str, str, str, str]]) -> str:
     )
 
 
-def daemon_args(port: int) -> tuple[list[str], list[str]]:
+def daemon_args() -> tuple[list[str], list[str]]:
     """The daemons' flags in dev: pods in `default`, the shim as a local command, no probe/metrics ports."""
-    del port
     quiet = ["--health-probe-addr=0", "--metrics-addr=0"]
     shim = shlex.join([sys.executable, "-m", "eno.synthesis.shim"])
     controller_args = [f"--synthesizer-pod-namespace={POD_NAMESPACE}", f"--synthesizer-shim-command={shim}"]
@@ -168,7 +167,7 @@ async def apply_all(client: Client, objects: Sequence[dict[str, Any]]) -> None:
 @contextlib.asynccontextmanager
 async def running_daemons(url: str) -> AsyncIterator[list[Manager]]:
     """Both daemons' managers, built from their flags as the console scripts build them, running."""
-    controller_args, reconciler_args = daemon_args(0)
+    controller_args, reconciler_args = daemon_args()
     env: dict[str, str] = {}
     built = [
         controller.controller_daemon(

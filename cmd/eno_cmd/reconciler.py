@@ -48,7 +48,7 @@ def reconciler_flags() -> FlagSet:
     flags.add_bool(
         "disable-ssa", False, "use merge patches against the previous synthesis, not server-side apply"
     )
-    flags.add_string("composition-label-selector", "", "reconcile only compositions matching this")
+    flags.add_string("composition-label-selector", "", "label selector of the compositions to reconcile")
     flags.add_string("composition-namespace", "", "reconcile only compositions in this namespace")
     flags.add_string("resource-filter", "", "CEL expression: resources for which it is false are skipped")
     flags.add_duration("ns-creation-grace-period", 1.0, "Eno objects younger than this are never orphans")
