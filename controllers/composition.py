@@ -16,6 +16,7 @@ import attrs
 import structlog
 
 from controllers.indexes import BY_DEPENDENCY, BY_SYNTHESIZER, add_composition_indexes, join
+from controllers.logfields import composition_fields
 from eno.api.v1 import Composition, ResourceSlice, Symphony, Synthesizer
 from eno.api.v1.constants import (
     FINALIZER_CLEANUP,
@@ -88,12 +89,7 @@ class CompositionReconciler:
             comp = await self.cache.get(Composition, request.name, request.namespace)
         except NotFound:
             return Result()
-        log = structlog.get_logger(__name__).bind(
-            compositionName=comp.name,
-            compositionNamespace=comp.namespace,
-            synthesizerName=comp.spec.synthesizer.name,
-            controller=LOG_NAME,
-        )
+        log = structlog.get_logger(__name__).bind(**composition_fields(comp))
         if comp.deleting:
             return await self._delete(comp, log)
         if FINALIZER_CLEANUP not in comp.finalizers:

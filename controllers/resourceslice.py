@@ -18,6 +18,7 @@ from typing import Any, Final
 import attrs
 import structlog
 
+from controllers.logfields import composition_fields
 from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1.constants import ANNOTATION_FORCE_RESYNTHESIS
 from eno.api.v1.predicates import (
@@ -107,10 +108,7 @@ class SliceStatusReconciler:
             comp.with_annotation(ANNOTATION_FORCE_RESYNTHESIS, latest_synthesis_uuid(comp))
         )
         structlog.get_logger(__name__).info(
-            "resource_slice_missing_resynthesis",
-            compositionName=comp.name,
-            compositionNamespace=comp.namespace,
-            resourceSliceName=name,
+            "resource_slice_missing_resynthesis", **composition_fields(comp), resourceSliceName=name
         )
         return Result()
 

@@ -20,6 +20,7 @@ import structlog
 
 from controllers.events import NORMAL, WARNING, EventRecorder
 from controllers.indexes import BY_SYMPHONY, add_composition_indexes
+from controllers.logfields import symphony_fields
 from eno.api.v1 import Composition, Symphony
 from eno.api.v1.constants import FINALIZER_CLEANUP
 from eno.runtime.cache import Cache
@@ -56,9 +57,7 @@ class SymphonyReconciler:
             symph = await self.cache.get(Symphony, request.name, request.namespace)
         except NotFound:
             return Result()
-        log = structlog.get_logger(__name__).bind(
-            symphonyName=symph.name, symphonyNamespace=symph.namespace, controller=LOG_NAME
-        )
+        log = structlog.get_logger(__name__).bind(**symphony_fields(symph))
         if FINALIZER_CLEANUP not in symph.finalizers:
             await self.client.update(symph.with_metadata(finalizers=[*symph.finalizers, FINALIZER_CLEANUP]))
             log.info("added_finalizer")
