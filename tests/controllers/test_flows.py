@@ -139,3 +139,23 @@ async def test_removed_variation_waits_for_its_resources(eno_server: ApiServer, 
             return True
 
         await until(only_a, timeout=20)
+
+
+async def test_controller_metric_names(eno_server: ApiServer, client: Client) -> None:
+    """controller_runtime_* series carry Eno's controller names (the slice status one is distinct)."""
+    from controllers import liveness
+
+    def everything(manager: Manager) -> Any:
+        all_controllers(manager)
+        return liveness.setup(manager)
+
+    async with running(eno_server.url, everything) as manager:
+        names = {c.name for c in manager.controllers}
+        assert names == {"symphony", "composition", "resourceslicestatus", "resourceslice", "namespace"}
+        labels = {
+            sample.labels.get("controller")
+            for metric in manager.registry.collect()
+            if metric.name == "controller_runtime_max_concurrent_reconciles"
+            for sample in metric.samples
+        }
+        assert names <= labels
