@@ -249,3 +249,12 @@ def test_holders_replay_counts_live_compositions() -> None:
     events = [ev(1, "ADDED", "a", True), ev(2, "ADDED", "b", False), ev(3, "DELETED", "a", True)]
     events.append(ev(4, "MODIFIED", "b", True))
     assert owner_holders_per_revision(events, "n") == [(1, ["a"]), (2, ["a"]), (3, []), (4, ["b"])]
+
+
+@pytest.mark.soak
+@SOAK
+@given(sequence=sequences)
+async def test_owner_annotation_with_composition_controller_running_soak(
+    eno_server: ApiServer, client: Client, sequence: tuple[int, int, list[Op]]
+) -> None:
+    await run_sequence(eno_server, client, sequence, with_composition_controller)
