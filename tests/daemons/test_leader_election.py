@@ -48,8 +48,11 @@ async def test_only_the_leader_acts_and_the_other_takes_over(client: Client, dae
         assert await follower.metric("controller_runtime_reconcile_total") == 0
     assert await controller_follower.metric("eno_syntheses_total") == 0
     assert await reconciler_follower.metric("eno_reconciliation_actions_total") == 0
-    # Followers still serve their probes and metrics.
-    assert await controller_follower.ready() and await reconciler_follower.ready()
+    # Followers still serve their probes and metrics; a follower reports every synthesis slot free.
+    for follower in (controller_follower, reconciler_follower):
+        assert await follower.ready()
+        assert (await follower.get(follower.probes, "/healthz"))[0] == 200
+    assert await controller_follower.metric("eno_free_synthesis_slots") == 10
 
     # The leaders stop (releasing their leases); the followers take over and carry on.
     await controller.stop()
