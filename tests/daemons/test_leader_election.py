@@ -57,6 +57,7 @@ async def test_only_the_leader_acts_and_the_other_takes_over(client: Client, dae
     # The leaders stop (releasing their leases); the followers take over and carry on.
     await controller.stop()
     await reconciler.stop()
+    assert (controller.process.returncode, reconciler.process.returncode) == (0, 0)  # SIGTERM: a clean exit
     await client.patch(CONFIGMAP, "getting-started-config", "default", {"data": {"replicas": "4"}})
     await deployment_replicas(client, 4)
     assert await controller_follower.metric("leader_election_master_status", name="controller") == 1
