@@ -101,18 +101,21 @@ def find_ref_key(comp: Composition, synth: Synthesizer, gvk: GVK, namespace: str
     """The ref key under which `comp` reads the object, or "".
 
     A composition binding names the object's key; the first ref of the object's kind with that key, or
-    whose own implicit binding is the object, wins."""
+    whose own implicit binding is the object (and not overridden by a binding of the composition), wins."""
     binding_key = next(
         (b.key for b in comp.spec.bindings if b.resource.name == name and b.resource.namespace == namespace),
         "",
     )
+    explicit = {b.key for b in comp.spec.bindings}
     for ref in synth.spec.refs:
         res = ref.resource
         if (res.group, res.version, res.kind) != (gvk.group, gvk.version, gvk.kind):
             continue
-        if (binding_key and ref.key == binding_key) or (
-            res.name and res.name == name and res.namespace == namespace
-        ):
+        if binding_key and ref.key == binding_key:
+            return ref.key
+        # An implicit binding the composition overrides with its own binding is not read (the synthesis
+        # reads the explicit one), so it does not count either (Eno: last write wins).
+        if res.name and res.name == name and res.namespace == namespace and ref.key not in explicit:
             return ref.key
     return ""
 

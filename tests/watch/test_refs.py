@@ -77,6 +77,13 @@ FIND = [
     ("bound key of another kind", {"a": "obj"}, [ref("a", kind="Secret")], CM, ""),
     ("first ref of the kind with the bound key", {"b": "obj"}, [ref("a"), ref("b"), ref("b")], CM, "b"),
     ("implicit ref", {}, [ref("fixed", name="obj", namespace="default")], CM, "fixed"),
+    (
+        "implicit ref overridden by a binding",
+        {"fixed": "elsewhere"},
+        [ref("fixed", name="obj", namespace="default")],
+        CM,
+        "",
+    ),
     ("implicit ref of another object", {}, [ref("fixed", name="other", namespace="default")], CM, ""),
     ("not bound", {"a": "other"}, [ref("a")], CM, ""),
     ("secret", {"s": "obj"}, [ref("a"), ref("s", kind="Secret")], SECRET, "s"),

@@ -6,6 +6,7 @@ from eno.api.v1 import constants as c
 from eno.runtime.client import Client
 from eno.runtime.errors import NotFound
 from eno.runtime.gvk import GVK
+from eno.runtime.reconcile import Request
 from tests.watch.conftest import (
     configmap,
     make_composition,
@@ -138,3 +139,38 @@ async def _keys(client: Client, name: str, keys: set[str]) -> bool:
         return set(await revisions(client, name)) == keys
     except NotFound:
         return False
+
+
+async def test_explicit_binding_overrides_the_implicit_one(eno_server, client: Client) -> None:
+    await make_synthesizer(client, "synth", [ref("a", name="implicit", namespace="default")])
+    await make_composition(client, "comp", "synth", {"a": "explicit"})
+    await client.create(configmap("implicit"))
+    explicit = await client.create(configmap("explicit"))
+    rv = explicit["metadata"]["resourceVersion"]
+    async with watching(eno_server.url) as (_, registered):
+        await until(lambda: _entry_rv(client, "a", rv))
+        changed = await client.patch(
+            CONFIGMAP, "implicit", "default", {"data": {"x": "1"}}, patch_type="merge"
+        )
+        (watch,) = registered.watches().values()
+        informer = watch.controller.reconciler.informer  # type: ignore[attr-defined]
+
+        def handled() -> bool:
+            seen = informer.get("implicit", "default")
+            queue, buffer = watch.controller.queue, registered.buffer
+            return (
+                seen is not None
+                and seen["metadata"]["resourceVersion"] == changed["metadata"]["resourceVersion"]
+                and len(queue) == 0
+                and not queue.processing()
+                and len(buffer.queue) == 0
+                and not buffer.queue.processing()
+                and not buffer.pending(Request("default", "comp"))
+            )
+
+        await until(handled)
+        assert await _entry_rv(client, "a", rv)  # the implicit object is not what the synthesis reads
+
+
+async def _entry_rv(client: Client, key: str, rv: str) -> bool:
+    return bool((await revisions(client, "comp")).get(key, {}).get("resourceVersion") == rv)
