@@ -193,3 +193,35 @@ def in_flights(history: History) -> list[dict[str, Any]]:
         if syn and syn.get("uuid"):
             out[syn["uuid"]] = syn
     return list(out.values())
+
+
+async def test_input_derived_from_the_synthesizer_must_catch_up(server: ApiServer, client: Client) -> None:
+    def seen(generation: int) -> dict[str, str]:
+        return {c.ANNOTATION_SYNTHESIZER_GENERATION: str(generation)}
+
+    await client.create(configmap("derived", seen(1), v="1"))
+    await make_synthesizer(client, "synth", refs=[ref("a")])
+    await make_composition(client, "comp", "synth", {"a": "derived"})
+    async with eno(server.url, cooldown=0.0) as running:
+        comp = await synthesized(client, "comp")
+        uuid = current_uuid(comp)
+        changed = await client.patch(
+            SYNTHESIZER, "synth", None, {"spec": {"image": "example.com/synth:2"}}, patch_type="merge"
+        )
+
+        async def synth_cached() -> bool:
+            cached = await running.manager.cache.get(SYNTHESIZER, "synth")
+            return bool(cached["metadata"]["generation"] == changed["metadata"]["generation"])
+
+        await until(synth_cached)
+        await running.settled()
+        assert (await get(client, "comp")).status.in_flight_synthesis is None  # the input is behind: wait
+
+        # The input's controller catches up with generation 2.
+        await client.patch(
+            CONFIGMAP, "derived", "default", {"metadata": {"annotations": seen(2)}}, patch_type="merge"
+        )
+        comp = await synthesized(client, "comp", other_than=uuid)
+        current = comp.status.current_synthesis
+        assert current is not None and current.observed_synthesizer_generation == 2
+        assert [r.synthesizer_generation for r in current.input_revisions] == [2]
