@@ -10,7 +10,7 @@ import shlex
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,18 +93,29 @@ class Daemons:
         self.logs = logs
         self.running: list[Daemon] = []
 
-    async def start(self, name: str, args: Sequence[str] = (), leader_election: bool = True) -> Daemon:
+    async def start(
+        self,
+        name: str,
+        args: Sequence[str] = (),
+        leader_election: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> Daemon:
         probes, metrics = free_port(), free_port()
         argv = [f"--health-probe-addr=127.0.0.1:{probes}", f"--metrics-addr=127.0.0.1:{metrics}", *args]
         if name == "eno-controller":
             argv.append(f"--synthesizer-shim-command={SHIM}")
         if leader_election:
             argv += ["--leader-election", f"--leader-election-id={name.removeprefix('eno-')}"]
-        env = {**os.environ, "KUBECONFIG": str(self.kubeconfig), "POD_NAMESPACE": NAMESPACE}
+        environment = {
+            **os.environ,
+            "KUBECONFIG": str(self.kubeconfig),
+            "POD_NAMESPACE": NAMESPACE,
+            **(env or {}),
+        }
         log = self.logs / f"{name}-{len(self.running)}.log"
         with log.open("wb") as out:
             process = await asyncio.create_subprocess_exec(
-                str(BIN / name), *argv, env=env, stdout=out, stderr=asyncio.subprocess.STDOUT
+                str(BIN / name), *argv, env=environment, stdout=out, stderr=asyncio.subprocess.STDOUT
             )
         daemon = Daemon(name, process, probes, metrics, log)
         self.running.append(daemon)

@@ -45,3 +45,18 @@ async def test_kill_9_mid_way_converges_after_restart(client: Client, daemons: D
         return False
 
     await eventually(gone, timeout=60, interval=0.1, message="deployment deleted")
+
+
+@pytest.mark.soak
+async def test_chaos_ratio_writes_fail_and_eno_still_converges(client: Client, daemons: Daemons) -> None:
+    """CHAOS_RATIO (Eno's testing aid): a tenth of every daemon's writes fail before reaching the server."""
+    chaos = {"CHAOS_RATIO": "0.1"}
+    for name in ("eno-controller", "eno-reconciler"):
+        await daemons.start(name, env=chaos)
+    await apply(client, getting_started())
+    await ready_composition(client)
+    for replicas in (3, 4, 5):
+        change = {"data": {"replicas": str(replicas)}}
+        await client.patch(CONFIGMAP, "getting-started-config", "default", change)
+        await deployment_replicas(client, replicas)
+    await ready_composition(client)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import tomllib
 
 import pytest
 
@@ -48,6 +49,20 @@ async def test_kubectl_create_accepts_the_kustomization(apiserver: ApiServer, tm
     assert process.returncode == 0, err.decode()
     assert "deployment.apps/eno-controller created" in out.decode()
     assert "clusterrole.rbac.authorization.k8s.io/eno-reconciler created" in out.decode()
+
+
+def test_image_builds_from_files_that_exist_and_runs_declared_commands() -> None:
+    root = MANIFESTS.parent
+    dockerfile = (root / "Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            for source in words[1:-1]:
+                assert (root / source).exists(), f"Dockerfile copies a missing {source}"
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    for deployment in (o for o in manifest_objects() if o["kind"] == "Deployment"):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["command"][0] in scripts
 
 
 @pytest.mark.parametrize("name", ["eno-controller", "eno-reconciler"])
