@@ -7,11 +7,11 @@ from tests.daemons.conftest import Daemon, Daemons, apply, getting_started
 from tests.daemons.test_end_to_end import CONFIGMAP, deployment_replicas, ready_composition
 from tests.eventually import eventually
 
-# Short leases so a takeover fits in a test; the ratios are Eno's (35s/30s/4s).
+# Short leases so a takeover fits in a test, yet a renew deadline a busy CI machine cannot miss by accident.
 FAST_LEASES = [
-    "--leader-election-lease-duration=3s",
-    "--leader-election-lease-renew-deadline=2s",
-    "--leader-election-lease-retry=500ms",
+    "--leader-election-lease-duration=6s",
+    "--leader-election-lease-renew-deadline=4s",
+    "--leader-election-lease-retry=1s",
 ]
 
 
