@@ -160,17 +160,24 @@ def snapshots(directory: str | Path) -> Callable[[Scenario, Run], None]:
 # -- lints (Go's synthlint) ------------------------------------------------------------------------
 
 
-def synthesizer_ref_keys(synthesizer_yaml: str | Path) -> list[str]:
-    """The ref keys of the Synthesizer object in a YAML file (the first Synthesizer of the file)."""
+def synthesizer_ref_keys(synthesizer_yaml: str | Path, name: str = "") -> list[str]:
+    """The ref keys of the Synthesizer object `name` (default: the first) in a YAML file."""
     for doc in yaml.safe_load_all(Path(synthesizer_yaml).read_text()):
-        if isinstance(doc, dict) and doc.get("kind") == "Synthesizer":
-            refs = (doc.get("spec") or {}).get("refs") or []
-            return [str(r.get("key", "")) for r in refs if isinstance(r, dict)]
-    raise ValueError(f"{synthesizer_yaml}: no Synthesizer")
+        if not isinstance(doc, dict) or doc.get("kind") != "Synthesizer":
+            continue
+        if name and (doc.get("metadata") or {}).get("name") != name:
+            continue
+        refs = (doc.get("spec") or {}).get("refs") or []
+        return [str(r.get("key", "")) for r in refs if isinstance(r, dict)]
+    raise ValueError(f"{synthesizer_yaml}: no Synthesizer {name}".rstrip())
 
 
 def inputs_match_synthesizer_refs(
-    inputs: Synthesizer[Any] | type | Iterable[str], synthesizer_yaml: str | Path, *, strict: bool = True
+    inputs: Synthesizer[Any] | type | Iterable[str],
+    synthesizer_yaml: str | Path,
+    *,
+    strict: bool = True,
+    name: str = "",
 ) -> list[str]:
     """Problems between the keys a synthesizer reads and the refs its Synthesizer declares: every key must
     be a ref; with `strict` (Go's KeyMatchStrict), every ref must also be read."""
@@ -184,7 +191,7 @@ def inputs_match_synthesizer_refs(
         keys = [k for _, k, _ in input_fields(inputs)]
     else:
         keys = list(inputs)
-    refs = synthesizer_ref_keys(synthesizer_yaml)
+    refs = synthesizer_ref_keys(synthesizer_yaml, name)
     problems = [f"input key {k!r} is not a ref of the synthesizer" for k in keys if k not in refs]
     problems += [f"input key {k!r} is empty" for k in keys if not k]
     if not refs:
