@@ -9,9 +9,11 @@ Two controllers share one in-memory `SynthesisCache` (eno.resource.cache):
   an object already in sync costs no write), and, on a pass that changed nothing, records the resource's
   state in its slice's status through the batching `WriteBuffer`.
 
-Beyond Eno: a change of a composition's annotations re-evaluates all its resources (and of its labels, the
-resources whose overrides read `composition`), so an ownership hand-off (migration.md) happens as soon as
-the flip is observed instead of at the next reconcile interval.
+Beyond Eno (docs/decisions/1100, 1101): a plain resource (no overrides, nothing dropped since the previous
+synthesis) is applied without reading it first, its state recorded from the apply's answer; a resync of an
+unchanged resource costs no request (eno.reconciler.watch), and drift on a resource with a reconcile
+interval is corrected when the watch reports it; a change of a composition's metadata re-evaluates the
+resources that depend on it at once, so an ownership hand-off (migration.md) does not wait for an interval.
 """
 
 from __future__ import annotations
@@ -312,8 +314,17 @@ class Reconciler:
             return Result()
         self.passes += 1
         self.metrics.in_flight.inc()
+        ref = request.ref
         try:
-            return await self._reconcile(request)
+            # Eno's log fields, on every line this pass logs (including the controller's error line).
+            with structlog.contextvars.bound_contextvars(
+                compositionName=request.name,
+                compositionNamespace=request.namespace,
+                resourceKind=ref.kind,
+                resourceName=ref.name,
+                resourceNamespace=ref.namespace,
+            ):
+                return await self._reconcile(request)
         finally:
             self.metrics.in_flight.dec()
 
@@ -513,6 +524,7 @@ class Reconciler:
             ):
                 return False
             self.metrics.actions.labels(action="delete").inc()
+            log.info("deleting_resource")
             try:
                 await self.client.delete(gvk, name, namespace)
             except NotFound:
@@ -522,6 +534,7 @@ class Reconciler:
             return False  # a Patch never creates its target
         if current is None and (snap.disable_updates or snap.replace or self.options.disable_ssa):
             self.metrics.actions.labels(action="create").inc()
+            log.info("creating_resource")
             await self.client.create(snap.obj)
             return True
         if snap.disable_updates:
@@ -533,6 +546,7 @@ class Reconciler:
             if not ops:
                 return False
             self.metrics.actions.labels(action="patch").inc()
+            log.debug("patching_resource")
             patched = await self.client.patch(gvk, name, namespace, ops, "json")
             return _metadata(patched).get("resourceVersion") != _metadata(current).get("resourceVersion")
         if not self.options.disable_ssa and current is not None:
@@ -547,6 +561,7 @@ class Reconciler:
                 and await self._hand_back(meta, previous, snap, current, dry)
             ):
                 return True
+        log.debug("applying_resource")
         self.metrics.actions.labels(action="apply").inc()
         updated = await self._update(meta, previous, snap, current, dry_run=False)
         if current is not None:
