@@ -163,7 +163,14 @@ class SchedulingReconciler:
         ):
             # Two-phase: once the cache shows this write, it also shows every composition change made
             # before it, so a stale cache cannot let a rollout overtake a higher-priority change.
-            await self.client.update(comp.with_annotation(c.ANNOTATION_GLOBAL_SYNTHESIZER_EPOCH, epoch))
+            # Optimistically locked like Eno's full Update, without re-sending the whole object.
+            patch = {
+                "metadata": {
+                    "resourceVersion": comp.resource_version,
+                    "annotations": {c.ANNOTATION_GLOBAL_SYNTHESIZER_EPOCH: epoch},
+                }
+            }
+            await self.client.patch(Composition, comp.name, comp.namespace, patch, patch_type="merge")
             _log(comp, best).info("synthesizer_epoch_set", epoch=epoch)
             return Result()
         return await self._dispatch(best, now)

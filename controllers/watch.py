@@ -165,13 +165,19 @@ class KindWatchReconciler:
             if not key:
                 continue
             target = Request(comp.namespace, comp.name)
+            # Skip what the (cached) status already says: every composition event maps back to its inputs,
+            # and the buffer's flush costs a GET even when nothing changes.
+            recorded = next((r for r in comp.status.input_revisions if r.key == key), None)
             if obj is None:
                 ref = ref_for(synth, key)
                 # A required input that is gone keeps its last entry: the synthesizer still needs it.
-                if ref is not None and ref.optional:
+                pending = key in self.buffer.pending(target)
+                if ref is not None and ref.optional and (recorded is not None or pending):
                     self.buffer.enqueue(target, key, RemoveRevision())
                 continue
-            self.buffer.enqueue(target, key, SetRevision(new_input_revisions(obj, key)))
+            revisions = new_input_revisions(obj, key)
+            if recorded != revisions or key in self.buffer.pending(target):
+                self.buffer.enqueue(target, key, SetRevision(revisions))
 
 
 class KindWatch:
