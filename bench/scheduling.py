@@ -73,6 +73,10 @@ async def through_eno(command: list[str], n: int, concurrency: int) -> tuple[flo
                     done[comp.name] = time.perf_counter()
             await asyncio.sleep(0.05)
         total = time.perf_counter() - started
+        passes = manager.registry.get_sample_value("eno_scheduling_latency_seconds_count") or 0
+        spent = manager.registry.get_sample_value("eno_scheduling_latency_seconds_sum") or 0
+        each = 1000 * spent / max(passes, 1)
+        print(f"  scheduler: {passes:.0f} passes, {spent:.2f}s in them ({each:.1f} ms each)")
         manager.stop()
         await asyncio.wait_for(task, 30)
     return total, [done[k] - created[k] for k in created]

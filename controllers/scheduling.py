@@ -25,6 +25,8 @@ from eno.runtime.cache import Cache
 from eno.runtime.client import Client
 from eno.runtime.controller import Controller
 from eno.runtime.errors import Conflict, Invalid, NotFound
+from eno.runtime.frozen import FrozenDict, thaw
+from eno.runtime.gvk import gvk_of_type
 from eno.runtime.handler import EnqueueRequestsFromMapFunc
 from eno.runtime.manager import Manager
 from eno.runtime.objectmeta import Object
@@ -37,6 +39,7 @@ from eno.scheduling.watchdog import stuck
 
 CONTROLLER_NAME: Final = "scheduling"
 LOG_NAME: Final = "schedulingController"
+COMPOSITION: Final = gvk_of_type(Composition)
 THE_REQUEST: Final = Request("", "scheduler")  # the single work item
 CACHE_GRACE: Final = 1.0  # how long to wait for the cache to show our own dispatch
 
@@ -58,6 +61,28 @@ class _Dispatched:
     at: float  # monotonic
 
 
+class _Decoded:
+    """Typed compositions by key, decoded again only when their resourceVersion changes: a pass reads
+    every composition, and decoding dominated it."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], tuple[str, Composition]] = {}
+
+    def compositions(self, objs: list[FrozenDict]) -> list[Composition]:
+        out: list[Composition] = []
+        fresh: dict[tuple[str, str], tuple[str, Composition]] = {}
+        for obj in objs:
+            meta = obj.get("metadata") or {}
+            key = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+            rv = str(meta.get("resourceVersion") or "")
+            hit = self._by_key.get(key)
+            comp = hit[1] if hit is not None and hit[0] == rv else Composition.from_dict(thaw(obj))
+            fresh[key] = (rv, comp)
+            out.append(comp)
+        self._by_key = fresh
+        return out
+
+
 class SchedulingReconciler:
     def __init__(self, cache: Cache, client: Client, options: Options, metrics: SchedulingMetrics) -> None:
         self.cache = cache
@@ -65,6 +90,7 @@ class SchedulingReconciler:
         self.options = options
         self.metrics = metrics
         self._last: _Dispatched | None = None
+        self._decoded = _Decoded()
         metrics.free_slots.set(options.concurrency_limit)  # non-leaders report every slot free
 
     async def reconcile(self, request: Request) -> Result:
@@ -107,7 +133,7 @@ class SchedulingReconciler:
         self.metrics.stuck.clear()
         for each in synths.values():
             self.metrics.stuck.labels(synthesizer=each.name, owner=_owner(each)).set(0)
-        comps = await self.cache.list(Composition)
+        comps = self._decoded.compositions(await self.cache.list(COMPOSITION))
         slot = cooldown_slot(comps, self.options.rollout_cooldown)
         self.metrics.health.clear()
         ordered, cyclic = dependencies.toposort(comps)
