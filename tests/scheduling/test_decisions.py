@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from prometheus_client import CollectorRegistry
 
+from controllers.scheduling import Options, SchedulingReconciler
 from eno.api.v1 import DependencyStatus
 from eno.api.v1 import constants as c
 from eno.api.v1.times import parse_time
+from eno.runtime.cache import Cache
+from eno.runtime.client import Client
 from eno.scheduling import dependencies
 from eno.scheduling.dispatch import dispatch_patch
+from eno.scheduling.metrics import scheduling_metrics
 from eno.scheduling.op import Op, Reason
 from eno.scheduling.watchdog import stuck
 from tests.scheduling.objects import comp, rev, synthesis
@@ -110,3 +115,12 @@ WATCHDOG = [
 @pytest.mark.parametrize(("args", "now", "expected"), [w[1:] for w in WATCHDOG], ids=[w[0] for w in WATCHDOG])
 def test_watchdog(args: dict[str, Any], now: dt.datetime, expected: bool) -> None:
     assert stuck(comp(**args), now, 180) is expected
+
+
+def test_every_slot_is_free_until_a_pass_runs() -> None:
+    """Non-leaders report all slots free (the gauge is set at construction)."""
+    registry = CollectorRegistry()
+    SchedulingReconciler(
+        cast(Cache, None), cast(Client, None), Options(concurrency_limit=7), scheduling_metrics(registry)
+    )
+    assert registry.get_sample_value("eno_free_synthesis_slots") == 7

@@ -25,7 +25,7 @@ async def test_bound_input_is_recorded_and_follows_changes(eno_server, client: C
     await make_synthesizer(client, "synth", [ref("a")])
     await make_composition(client, "comp", "synth", {"a": "cm"})
     cm = await client.create(configmap("cm", v="1"))
-    async with watching(eno_server.url):
+    async with watching(eno_server.url) as (manager, _):
 
         async def recorded(rv: str) -> bool:
             revs = await revisions(client, "comp")
@@ -53,6 +53,17 @@ async def test_bound_input_is_recorded_and_follows_changes(eno_server, client: C
             }
 
         await until(annotated)
+        registry = manager.registry
+        assert (registry.get_sample_value("eno_input_revision_write_buffer_flush_total") or 0) >= 2
+        assert registry.get_sample_value("eno_input_revision_write_buffer_depth") == 0
+        adds = registry.get_sample_value(
+            "workqueue_adds_total",
+            {
+                "name": "compositionInputRevisionWriteBuffer",
+                "controller": "compositionInputRevisionWriteBuffer",
+            },
+        )
+        assert (adds or 0) >= 2
 
 
 async def test_implicit_ref_needs_no_binding(eno_server, client: Client) -> None:
