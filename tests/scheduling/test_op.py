@@ -307,7 +307,9 @@ def test_epoch_changes_with_any_synthesizer_generation() -> None:
 
 @given(
     st.lists(
-        st.tuples(st.sampled_from(list(Reason)), st.sampled_from("abcdef"), st.integers(0, 5)), min_size=1
+        st.tuples(st.sampled_from(list(Reason)), st.sampled_from("abcdef"), st.integers(0, 5)),
+        min_size=1,
+        max_size=12,
     )
 )
 def test_op_order_is_a_strict_order(specs: list[tuple[Reason, str, int]]) -> None:
@@ -316,3 +318,6 @@ def test_op_order_is_a_strict_order(specs: list[tuple[Reason, str, int]]) -> Non
         assert not op_less(a, a)
         for b in ops:
             assert not (op_less(a, b) and op_less(b, a))
+            for c_ in ops:
+                if op_less(a, b) and op_less(b, c_):
+                    assert op_less(a, c_)
