@@ -49,7 +49,7 @@ from eno.resource.policy import (
     should_fail_open,
     summarize_error,
 )
-from eno.resource.readiness import evaluate_checks
+from eno.resource.readiness import evaluate_checks, not_ready_reason
 from eno.resource.resource import Resource, parse_manifest
 from eno.resource.snapshot import Snapshot, snapshot
 from eno.runtime.cache import Cache, InformerOptions
@@ -298,6 +298,7 @@ class Reconciler:
         watch: ObjectWatch | None = None,
     ) -> None:
         self.passes = 0  # reconcile calls, for tests and benchmarks
+        self._not_ready: dict[ResourceRequest, str] = {}
         self.watch = watch
         self.echoes = echoes
         self.compositions = Compositions(cache)
@@ -377,7 +378,18 @@ class Reconciler:
             view = composition_view(resource, meta)
             verified = Verified(resource, view, version, snap, deleted, self._drift_interval(snap))
             self.watch.record(request, key, verified)
+        self._diagnose(request, resource, outcome)
         return self._finish(request, current_synthesis.uuid, resource, snap, deleted, outcome.ready)
+
+    def _diagnose(self, request: ResourceRequest, resource: Resource, outcome: _Pass) -> None:
+        """Log why a resource is not ready, when the reason changes (spec §4)."""
+        if outcome.ready is not None or not resource.readiness_checks:
+            self._not_ready.pop(request, None)
+            return
+        reason = not_ready_reason(resource.readiness_checks, outcome.current)
+        if self._not_ready.get(request) != reason:
+            self._not_ready[request] = reason
+            log.info("resource_not_ready", reason=reason)
 
     def _forget(self, request: ResourceRequest) -> None:
         if self.watch is not None:

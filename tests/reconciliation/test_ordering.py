@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog.testing
+
 from eno.runtime.client import Client
 from eno.runtime.gvk import GVK
 from tests.reconciliation.conftest import CONFIGMAP, Synthesizer, configmap, get_or_none, until
@@ -149,3 +151,24 @@ async def test_condition_readiness_takes_the_transition_time(eno, synth: Synthes
         return (await synth.states())[0].ready
 
     assert await until(ready) == "2020-01-02T03:04:05Z"
+
+
+async def test_not_ready_reason_is_logged_once(eno, synth: Synthesizer, client: Client) -> None:
+    await synth.create()
+    with structlog.testing.capture_logs() as logs:
+        await synth.synthesize([configmap("a", annotations={READINESS: "has(self.data.up)"})])
+
+        async def reconciled() -> bool:
+            return (await synth.states())[0].reconciled
+
+        await until(reconciled)
+        reconciler = eno.reconciliation.reconciler
+        passes = reconciler.passes
+
+        async def polled() -> bool:
+            return bool(reconciler.passes > passes + 3)
+
+        await until(polled)
+    lines = [e for e in logs if e["event"] == "resource_not_ready"]
+    assert len(lines) == 1
+    assert "unmet checks: default" in lines[0]["reason"]
