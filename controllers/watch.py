@@ -16,6 +16,7 @@ The scheduler reads the result: missing keys block synthesis, out-of-lockstep re
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -94,7 +95,8 @@ class InputInformers:
         if informer is None:
             informer = Informer(self.client, gvk, transform=metadata_only, **self.settings)
             self._informers[gvk] = informer
-            informer.start()
+            # A fresh context: its task must not inherit the parent reconcile's log fields.
+            contextvars.Context().run(informer.start)
         self._users[gvk] = self._users.get(gvk, 0) + 1
         return informer
 
