@@ -272,7 +272,7 @@ class WatchControllerReconciler:
         controller.watch(synthesizers, EnqueueRequestsFromMapFunc(by_synthesizer))
         watch = KindWatch(key, controller)
         self.watches[key] = watch
-        manager.add(watch)
+        contextvars.Context().run(manager.add, watch)  # its tasks get no log fields of this reconcile
         log.info("input_watch_started", controller=PARENT_NAME, watch=key.controller_name)
 
     async def _stop(self, key: RefKey) -> None:
