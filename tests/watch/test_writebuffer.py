@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
+from hypothesis import given
+from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from eno.api.v1.common import InputRevisions
@@ -155,3 +157,32 @@ def test_apply_ops_table() -> None:
         {"key": "a", "resourceVersion": "1"},
         {"key": "b", "resourceVersion": "2"},
     ]
+
+
+KEYS = st.sampled_from("abcd")
+OPS = st.one_of(
+    st.builds(lambda k, rv: (k, set_op(k, str(rv))), KEYS, st.integers(1, 5)),
+    st.builds(lambda k: (k, RemoveRevision()), KEYS),
+)
+
+
+@given(
+    st.lists(st.tuples(KEYS, st.integers(1, 5)), unique_by=lambda t: t[0]),
+    st.lists(OPS, max_size=12),
+)
+def test_batching_equals_applying_one_by_one(
+    initial: list[tuple[str, int]], ops: list[tuple[str, Any]]
+) -> None:
+    """Keeping only the last operation per key and applying them at once ends where applying every one
+    in turn ends: batching loses nothing."""
+    current = [{"key": k, "resourceVersion": str(rv)} for k, rv in initial]
+
+    def apply(revs: list[dict[str, Any]], batch: dict[str, Any]) -> list[dict[str, Any]]:
+        changed = apply_ops(revs, batch)
+        return revs if changed is None else changed
+
+    one_by_one = current
+    for key, op in ops:
+        one_by_one = apply(one_by_one, {key: op})
+    batched = apply(current, dict(ops))
+    assert sorted(batched, key=lambda r: r["key"]) == sorted(one_by_one, key=lambda r: r["key"])
