@@ -224,7 +224,6 @@ class ApiServer:
                                 "name": name,
                                 "uid": _uid(),
                                 "creationTimestamp": rfc3339(utcnow()),
-                                "generation": 1,
                                 "labels": {"kubernetes.io/metadata.name": name},
                             },
                             "spec": {"finalizers": ["kubernetes"]},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import operator
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -75,6 +76,10 @@ def copy_object(value: Any) -> Any:
     if isinstance(value, list):
         return [copy_object(v) for v in value]
     return value
+
+
+# Sort keys by plain attribute tuples: attrs' generated ordering is several times slower.
+_namespace_name = operator.attrgetter("namespace", "name")
 
 
 class CompactedError(Exception):
@@ -184,6 +189,8 @@ class Store:
         self.revision, self._objects = self._backend.load()
         # Keys per (group, resource), so a list never scans other resources' objects.
         self._by_resource: dict[tuple[str, str], set[Key]] = {}
+        # Per resource, its keys sorted by (namespace, name); dropped when a key comes or goes.
+        self._sorted: dict[tuple[str, str], list[Key]] = {}
         for key in self._objects:
             self._index_add(key)
         self._lock = asyncio.Lock()
@@ -205,18 +212,28 @@ class Store:
         return [self._objects[k] for k in self.list_keys(group, resource, namespace)]
 
     def list_keys(self, group: str, resource: str, namespace: str | None = None) -> builtins.list[Key]:
-        keys = self._by_resource.get((group, resource), ())
+        """The resource's keys in (namespace, name) order; the sorted order is kept until a key comes or
+        goes, so paging through a large list does not sort it again for every page."""
+        resource_key = (group, resource)
+        ordered = self._sorted.get(resource_key)
+        if ordered is None:
+            ordered = sorted(self._by_resource.get(resource_key, ()), key=_namespace_name)
+            self._sorted[resource_key] = ordered
         if namespace is None:
-            return sorted(keys)
-        return sorted(k for k in keys if k.namespace == namespace)
+            return list(ordered)
+        return [k for k in ordered if k.namespace == namespace]
 
     def _index_add(self, key: Key) -> None:
-        self._by_resource.setdefault((key.group, key.resource), set()).add(key)
+        keys = self._by_resource.setdefault((key.group, key.resource), set())
+        if key not in keys:
+            keys.add(key)
+            self._sorted.pop((key.group, key.resource), None)
 
     def _index_remove(self, key: Key) -> None:
         keys = self._by_resource.get((key.group, key.resource))
-        if keys is not None:
+        if keys is not None and key in keys:
             keys.discard(key)
+            self._sorted.pop((key.group, key.resource), None)
             if not keys:
                 del self._by_resource[(key.group, key.resource)]
 

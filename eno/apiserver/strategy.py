@@ -162,7 +162,8 @@ def prepare_create(req: Request, body: Any, hooks: Hooks = Hooks()) -> Obj:
         meta.pop(field, None)
     meta["uid"] = str(uuid.uuid4())
     meta["creationTimestamp"] = rfc3339(req.now)
-    meta["generation"] = 1
+    if tracks_generation(info):
+        meta["generation"] = 1
     if info.status_subresource:
         obj.pop("status", None)
     if not info.builtin:
@@ -179,6 +180,32 @@ def _for_validation(meta: Obj) -> Obj:
     if meta.get("managedFields") == [{}]:
         return {k: v for k, v in meta.items() if k != "managedFields"}
     return meta
+
+
+# Built-in kinds whose registry strategy sets metadata.generation and bumps it on spec changes. The others
+# (ConfigMap, Secret, Namespace, Service, ServiceAccount, RBAC, Lease, Event, ...) never carry one, so kube
+# shows none and a change to their data moves nothing but resourceVersion. Custom resources always do.
+GENERATION_KINDS = frozenset(
+    {
+        ("apps", "deployments"),
+        ("apps", "statefulsets"),
+        ("apps", "daemonsets"),
+        ("apps", "replicasets"),
+        ("batch", "jobs"),
+        ("batch", "cronjobs"),
+        ("policy", "poddisruptionbudgets"),
+        ("networking.k8s.io", "ingresses"),
+        ("networking.k8s.io", "networkpolicies"),
+        ("apiextensions.k8s.io", "customresourcedefinitions"),
+        ("", "replicationcontrollers"),
+        # Pods carry a generation since Kubernetes 1.33.
+        ("", "pods"),
+    }
+)
+
+
+def tracks_generation(info: ResourceInfo) -> bool:
+    return not info.builtin or (info.group, info.resource) in GENERATION_KINDS
 
 
 def _spec_part(info: ResourceInfo, obj: Obj) -> Obj:
@@ -260,7 +287,11 @@ def prepare_update(req: Request, old: Obj, body: Any, hooks: Hooks = Hooks()) ->
     for hook in hooks.prepare:
         new = hook(req, old, new)
     meta = new["metadata"]
-    if req.subresource != "status" and _spec_part(info, new) != _spec_part(info, old):
+    if (
+        req.subresource != "status"
+        and tracks_generation(info)
+        and _spec_part(info, new) != _spec_part(info, old)
+    ):
         meta["generation"] = int(old_meta.get("generation") or 0) + 1
     meta.pop("selfLink", None)
     for hook in hooks.finish:
@@ -305,8 +336,10 @@ def prepare_delete(req: Request, old: Obj, options: Obj) -> Obj | None:
         return old
     meta["deletionTimestamp"] = rfc3339(req.now)
     meta["deletionGracePeriodSeconds"] = 0
-    # kube-apiserver bumps generation when it sets deletionTimestamp; Eno's deletion flow waits on it.
-    meta["generation"] = int(meta.get("generation") or 0) + 1
+    # kube-apiserver bumps generation when it sets deletionTimestamp (on kinds that have one); Eno's
+    # deletion flow waits on it.
+    if meta.get("generation"):
+        meta["generation"] = int(meta["generation"]) + 1
     return old
 
 

@@ -241,3 +241,30 @@ async def test_scale_subresource_of_a_custom_resource(kube) -> None:
     )
     w = await objects.get_namespaced_custom_object(GROUP, "v1", "default", PLURAL, "w")
     assert w["spec"]["replicas"] == 5
+
+
+async def test_only_kinds_with_a_spec_generation_carry_one(kube) -> None:
+    core = client.CoreV1Api(kube)
+    cm = await core.create_namespaced_config_map(
+        "default", configmap("plain", {"k": "1"}, finalizers=["x.io/f"])
+    )
+    changed = await core.patch_namespaced_config_map("plain", "default", {"data": {"k": "2"}})
+    await core.delete_namespaced_config_map("plain", "default")
+    deleting = await core.read_namespaced_config_map("plain", "default")
+    assert [cm.metadata.generation, changed.metadata.generation, deleting.metadata.generation] == [None] * 3
+    ns = await core.read_namespace("default")
+    assert ns.metadata.generation is None
+    apps = client.AppsV1Api(kube)
+    body: Any = {
+        "metadata": {"name": "d"},
+        "spec": {
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {
+                "metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            },
+        },
+    }
+    created = await apps.create_namespaced_deployment("default", body)
+    scaled = await apps.patch_namespaced_deployment("d", "default", {"spec": {"replicas": 3}})
+    assert (created.metadata.generation, scaled.metadata.generation) == (1, 2)
