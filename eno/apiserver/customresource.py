@@ -25,7 +25,9 @@ def apply_schema(req: Request, old: Obj | None, obj: Obj) -> Obj:
     if unknown and req.field_validation == "Warn":
         req.warnings.extend(schema.unknown_field_warnings(unknown))
     obj = schema.apply_defaults(schema.prune(obj, structural), structural)
-    causes = schema.validate(obj, structural)
+    # With the stored object, values an update leaves unchanged are ratcheted: a tightened schema does not
+    # lock existing objects (kube's CRD validation ratcheting).
+    causes = schema.validate(obj, structural, old=old)
     if causes:
         raise errors.invalid(info.group, info.kind, str(obj.get("metadata", {}).get("name", "")), causes)
     return obj

@@ -9,7 +9,7 @@ import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from tests.apiserver.objects import GROUP, PLURAL, raw_get, status_of, widget, widget_crd
+from tests.apiserver.objects import GROUP, MERGE, PLURAL, raw_get, status_of, widget, widget_crd
 from tests.apiserver.test_watch import collect
 
 
@@ -200,3 +200,24 @@ async def test_selectable_fields_of_a_crd_version(kube) -> None:
         GROUP, "v1", "default", PLURAL, field_selector="spec.color=red"
     )
     assert [i["metadata"]["name"] for i in listed["items"]] == ["a"]
+
+
+async def test_tightened_schema_ratchets_unchanged_values(kube, widgets) -> None:
+    await widgets.create_namespaced_custom_object(
+        GROUP, "v1", "default", PLURAL, widget("w", size=1, color="red")
+    )
+    ext = client.ApiextensionsV1Api(kube)
+    crd = await ext.read_custom_resource_definition(f"{PLURAL}.{GROUP}")
+    props = crd.spec.versions[0].schema.open_apiv3_schema.properties["spec"].properties
+    props["color"].enum = ["blue", "green"]
+    await ext.replace_custom_resource_definition(f"{PLURAL}.{GROUP}", crd)
+    # Changing another field is fine although color=red no longer validates.
+    patched = await widgets.patch_namespaced_custom_object(
+        GROUP, "v1", "default", PLURAL, "w", {"spec": {"size": 2}}, _content_type=MERGE
+    )
+    assert patched["spec"] == {"size": 2, "color": "red"}
+    with pytest.raises(ApiException) as err:
+        await widgets.patch_namespaced_custom_object(
+            GROUP, "v1", "default", PLURAL, "w", {"spec": {"color": "pink"}}, _content_type=MERGE
+        )
+    assert err.value.status == 422
