@@ -124,3 +124,36 @@ async def test_watchdog_metrics(server: ApiServer, client: Client) -> None:
             COMPOSITION, "comp", "default", {"metadata": {"labels": {"x": "y"}}}, patch_type="merge"
         )
         await until(stuck)
+
+
+async def test_image_change_replaces_the_running_pod(
+    server: ApiServer, client: Client, tmp_path: Path
+) -> None:
+    """An outdated pod (its image is no longer the synthesizer's) is deleted as `image_changed`, and the
+    composition ends up synthesized by the new image; nothing is left behind."""
+    gate = tmp_path / "gate"
+    await make_synthesizer(client, "synth", [PY, "-c", GATED, str(gate)])
+    await make_composition(client, "comp", "synth")
+    async with eno(server.url, pod_timeout=3.0) as running:
+        await until(lambda: in_flight_uuid(client))
+        await until(lambda: Path(f"{gate}.started").exists())
+        image = {"spec": {"image": "example.com/synth:2"}}
+        await client.patch(SYNTHESIZER, "synth", None, image, patch_type="merge")
+        registry = running.manager.registry
+
+        def collected(reason: str) -> float:
+            labels = {"synthesizer": "synth", "result": reason}
+            return registry.get_sample_value("eno_synthesis_result_total", labels) or 0
+
+        await until(lambda: collected("image_changed") == 1)
+        gate.touch()
+
+        async def on_generation_2() -> bool:
+            comp = await get(client, "comp")
+            current = comp.status.current_synthesis
+            return current is not None and current.observed_synthesizer_generation == 2
+
+        # Eno makes a new pod for the same synthesis; here the killed pod's attach holds the synthesis
+        # until --pod-timeout, and the retry runs the new image (W-needs.md).
+        await until(on_generation_2, timeout=30)
+        await no_pods_left(client)
