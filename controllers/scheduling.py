@@ -19,7 +19,7 @@ import structlog
 
 from eno.api.v1 import Composition, DependencyStatus, Synthesizer
 from eno.api.v1 import constants as c
-from eno.api.v1.predicates import synthesizing
+from eno.api.v1.predicates import azure_operation_id, azure_operation_origin, synthesizing
 from eno.api.v1.times import format_time
 from eno.runtime.cache import Cache
 from eno.runtime.client import Client
@@ -264,6 +264,8 @@ def _log(comp: Composition, op: Op | None = None) -> Any:
         compositionNamespace=comp.namespace,
         compositionGeneration=comp.generation,
         synthesizerName=comp.spec.synthesizer.name,
+        operationID=azure_operation_id(comp),
+        operationOrigin=azure_operation_origin(comp),
     )
     return bound if op is None else bound.bind(reason=op.reason.label)
 
