@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import structlog
+import structlog.testing
 from prometheus_client import CollectorRegistry
 
 from controllers.scheduling import Options, SchedulingReconciler
@@ -72,9 +74,13 @@ async def test_one_dispatch_per_pass_highest_priority_first() -> None:
         comp("b", uid="2", current=synthesis(), generation=2),  # CompositionModified
         comp("a", uid="1"),  # InitialSynthesis
     ]
-    result, client, registry = await run_pass(comps)
+    with structlog.testing.capture_logs() as logs:
+        result, client, registry = await run_pass(comps)
     assert dispatched(client) == ["a"] and result == Result()
     assert registry.get_sample_value("eno_free_synthesis_slots") == 10
+    (line,) = [entry for entry in logs if entry["event"] == "dispatched_synthesis"]
+    assert (line["compositionName"], line["reason"], line["deferred"]) == ("a", "InitialSynthesis", False)
+    assert line["synthesisUUID"] == client.patches[0][2][-1]["value"]["uuid"]
 
 
 async def test_at_the_limit_nothing_is_dispatched_not_even_a_preemption() -> None:
