@@ -129,6 +129,10 @@ class PodRunner:
             run.close_stdin()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(run.process.wait(), 5)
+            if not run.done.is_set():
+                # The cancelled _run_once never reached finish(): end attach sessions and log follows
+                # now, with the exit code of a killed process.
+                run.finish(128 + signal.SIGKILL)
 
     def kill(self) -> None:
         run = self.run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -159,10 +160,16 @@ async def test_log_follow_streams_until_exit(server: ApiServer, client: Client) 
         return "first\n" in (await pod_log(server, "p"))[1]
 
     await until(has_first)
-    task = asyncio.create_task(pod_log(server, "p", "?follow=true"))
-    result = await attach.exchange(client, "default", "p", "main", b"", max_stdout=1024)
-    assert result.stdout == b"last\n"
-    _, text = await asyncio.wait_for(task, 10)
+    url = f"{server.url}/api/v1/namespaces/default/pods/p/log?follow=true"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        # The stream is open once its first bytes arrive; only then end the process, so the follow is
+        # established whatever the machine's load.
+        text = ""
+        while "first\n" not in text:
+            text += (await asyncio.wait_for(response.content.readany(), 10)).decode()
+        result = await attach.exchange(client, "default", "p", "main", b"", max_stdout=1024)
+        assert result.stdout == b"last\n"
+        text += (await asyncio.wait_for(response.content.read(), 10)).decode()
     assert text == "first\nlast\n"
 
 
@@ -296,3 +303,22 @@ async def test_log_and_attach_requests_are_in_the_request_log(server: ApiServer,
     await pod_log(server, "p")
     seen = {(r.subresource, r.status) for r in server.request_log if r.resource == "pods" and r.name == "p"}
     assert ("attach", 101) in seen and ("log", 200) in seen
+
+
+async def test_deleting_the_pod_ends_an_attach_session(server: ApiServer, client: Client) -> None:
+    # The process outlives its stdin; only the deletion can end the session.
+    await client.create(pod("p", "import sys, time; sys.stdin.read(); time.sleep(60)", stdin=True))
+    await wait_phase(client, "p", "Running")
+    session = asyncio.create_task(attach.exchange(client, "default", "p", "main", b"", max_stdout=100))
+    kubelet: Kubelet = server.kubelet  # type: ignore[attr-defined]
+
+    def attached() -> bool:
+        runner = kubelet.runner_for("default", "p")
+        return runner is not None and runner.run is not None and bool(runner.run.subscribers)
+
+    await eventually(attached, message="attach session open")
+    await client.delete(POD, "p", "default")
+    # The session ends (however the client reports it) instead of waiting out the process.
+    with contextlib.suppress(attach.AttachError):
+        await asyncio.wait_for(session, 10)
+    assert session.done()
