@@ -726,8 +726,13 @@ class FreshStart:
         self.starts += 1
 
 
-def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
-    """Register the reconstitution and reconciliation controllers and the status write buffer."""
+def setup(
+    manager: Manager, options: Options | None = None, *, downstream: Client | None = None
+) -> Reconcilers:
+    """Register the reconstitution and reconciliation controllers and the status write buffer.
+
+    `downstream` is the client for the managed objects (`--remote-kubeconfig`); Eno's own objects
+    (compositions, slices and their status) always go through the manager's client."""
     options = options or Options()
     scoped = manager.cache.options_for(Composition)
     if (scoped.namespace or "", scoped.label_selector or "") != (
@@ -750,7 +755,8 @@ def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
         max_delay=options.write_buffer_max_delay,
     )
     echoes = Echoes()
-    reconciler = Reconciler(manager.cache, manager.client, synthesis_cache, buffer, metrics, options, echoes)
+    objects = downstream or manager.client
+    reconciler = Reconciler(manager.cache, objects, synthesis_cache, buffer, metrics, options, echoes)
     reconciliation = Controller(
         RECONCILIATION_CONTROLLER,
         reconciler,
@@ -766,7 +772,7 @@ def setup(manager: Manager, options: Options | None = None) -> Reconcilers:
             if isinstance(request, ResourceRequest):
                 reconciliation.queue.add_after(request, delay)
 
-        reconciler.watch = ObjectWatch(manager.client, enqueue)
+        reconciler.watch = ObjectWatch(objects, enqueue)
         manager.add(reconciler.watch)
     metrics.max_concurrent.set(options.max_concurrent_reconciles)
     metrics.track_queue_depth(lambda: len(reconciliation.queue))

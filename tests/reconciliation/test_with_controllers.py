@@ -139,3 +139,19 @@ async def test_migration_runbook_moves_an_object_without_a_fight(
             and (e.object.get("data") or {}).get("writer") == "source"
         ]
         assert not late, f"the old owner wrote after the flip at revisions {late}"
+
+
+async def test_objects_go_to_the_downstream_cluster(eno_server: ApiServer, client: Client) -> None:
+    # --remote-kubeconfig: Eno's objects stay on the manager's server, managed objects go downstream.
+    async with ApiServer() as remote, await Client.from_url(remote.url, qps=0) as downstream:
+
+        def reconciler_only(manager: Manager) -> Any:
+            return setup(manager, FAST, downstream=downstream).reconciliation
+
+        synth = Synthesizer(client)
+        async with running(eno_server.url, reconciler_only, by_kind=cache_options(FAST)):
+            await synth.create()
+            await synth.synthesize([configmap("a", {"k": "v"})])
+            await synth.settled()
+        assert (await downstream.get(CONFIGMAP, "a", "default"))["data"] == {"k": "v"}
+        assert await get_or_none(client, CONFIGMAP, "a") is None
