@@ -26,7 +26,7 @@ from eno.function.mungers import (
     set_namespace,
 )
 from eno.function.outputs import OutputWriter
-from eno.function.overrides import Override, annotate_overrides, replace_if
+from eno.function.overrides import Override, allow_vpa, annotate_overrides, replace_if
 from eno.function.patch import delete_patch, patch
 from eno.function.readiness import with_deletion_group, with_readiness, with_readiness_group
 
@@ -39,6 +39,7 @@ __all__ = [
     "Run",
     "SynthesisError",
     "Synthesizer",
+    "allow_vpa",
     "annotate_overrides",
     "delete_patch",
     "key",

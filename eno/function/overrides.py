@@ -96,3 +96,32 @@ def apply_to(
             raise ValueError("; ".join(str(e) for e in errors))
     meta = CompositionMetadata.from_object(composition)
     return apply_overrides(copy.deepcopy(dict(manifest)), ops, meta, live, "manifest").obj
+
+
+def allow_vpa(
+    container: str,
+    *,
+    requests: Mapping[str, str] | None = None,
+    limits: Mapping[str, str] | None = None,
+    pod_spec: str = "self.spec.template.spec",
+) -> list[Override]:
+    """Let something else (a VerticalPodAutoscaler) raise a container's resources (Go's AllowVPA).
+
+    One override per given request/limit: while the live value is not Eno's (`pathManagedByEno` is false)
+    and is at least the synthesized quantity, the field is left out of the desired object, so the live
+    value stays. `pod_spec` is the CEL path of the pod spec (a Deployment's by default)."""
+    out: list[Override] = []
+    for section, values in (("requests", requests or {}), ("limits", limits or {})):
+        for resource, quantity in values.items():
+            if not quantity:
+                continue
+            live = f"c.resources.{section}"
+            condition = (
+                f"!pathManagedByEno && {pod_spec}.containers.exists(c, c.name == {json.dumps(container)} && "
+                f"has(c.resources) && has({live}) && {json.dumps(resource)} in {live} && "
+                f"compareResourceQuantities({live}[{json.dumps(resource)}], {json.dumps(quantity)}) >= 0)"
+            )
+            selector = f"containers[name={json.dumps(container)}]"
+            path = f"{pod_spec}.{selector}.resources.{section}[{json.dumps(resource)}]"
+            out.append(Override(path=path, condition=condition, value=None))
+    return out
