@@ -19,7 +19,7 @@ CASES = [c for example in PYTHON_EXAMPLES for c in compositions(example)]
 
 def test_every_example_is_covered() -> None:
     on_disk = {p.name for p in EXAMPLES.iterdir() if (p / "example.yaml").is_file()}
-    assert set(PYTHON_EXAMPLES) | {"shell", "getting-started"} >= on_disk
+    assert set(PYTHON_EXAMPLES) | {"shell", "getting-started", "migration"} >= on_disk
     assert {c.example for c in CASES} == set(PYTHON_EXAMPLES)
 
 
