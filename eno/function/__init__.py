@@ -25,7 +25,7 @@ from eno.function.mungers import (
     set_labels,
     set_namespace,
 )
-from eno.function.outputs import OutputWriter
+from eno.function.outputs import OutputWriter, read_manifest
 from eno.function.overrides import Override, allow_vpa, annotate_overrides, replace_if
 from eno.function.patch import delete_patch, patch
 from eno.function.readiness import with_deletion_group, with_readiness, with_readiness_group
@@ -45,6 +45,7 @@ __all__ = [
     "key",
     "managed_by_eno",
     "patch",
+    "read_manifest",
     "reconcile_interval",
     "replace_if",
     "set_annotations",

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, TextIO
 
 import attrs
+import yaml
 
 from eno.api.v1 import constants as c
 
@@ -170,3 +172,17 @@ def as_list(outputs: Any) -> Iterable[Any]:
         raise OutputError(
             f"a synthesizer returns a list of objects, not a {type(outputs).__name__}"
         ) from None
+
+
+def read_manifest(path: str | os.PathLike[str]) -> list[Obj]:
+    """The objects of a multi-document YAML (or JSON) file, e.g. static manifests shipped beside the
+    synthesizer (Go's ReadManifest). Empty documents are skipped; anything else must be an object."""
+    objects: list[Obj] = []
+    with open(path) as stream:
+        for index, doc in enumerate(yaml.safe_load_all(stream)):
+            if doc is None:
+                continue
+            if not isinstance(doc, dict):
+                raise OutputError(f"{path}: document {index} is not an object")
+            objects.append(doc)
+    return objects

@@ -45,6 +45,7 @@ from eno.function import (
     with_readiness_group,
 )
 from eno.function import testing as ft
+from eno.function.outputs import OutputError, read_manifest
 from eno.function.overrides import apply_to
 
 CONFIG = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "ns"}, "data": {}}
@@ -475,3 +476,13 @@ def test_lint_override_paths() -> None:
     obj = annotate_overrides(config_map("x"), [Override(path="self.data[0]", condition="true", value="v")])
     (problem,) = ft.validate_resource_meta([obj])
     assert problem.startswith("items[0] override self.data[0]:")
+
+
+def test_read_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "static.yaml"
+    first = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+    path.write_text(first + "---\n---\n" + json.dumps(config_map("b")))
+    assert [o["metadata"]["name"] for o in read_manifest(path)] == ["a", "b"]
+    path.write_text("- a list\n")
+    with pytest.raises(OutputError, match="document 0 is not an object"):
+        read_manifest(path)
