@@ -49,6 +49,11 @@ def moved_objects(writer: str, plan: dict[str, str], with_override: bool) -> lis
         },
     }
     out = [config, deployment]
+    if plan.get("reconcile-interval"):  # e.g. "1s": resync often (the tests of a broken migration use it)
+        for obj in out:
+            obj["metadata"].setdefault("annotations", {})["eno.azure.io/reconcile-interval"] = plan[
+                "reconcile-interval"
+            ]
     if with_override:
         out = [annotate_overrides(obj, [disable_unless_owner(plan)]) for obj in out]
     return out
