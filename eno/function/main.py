@@ -29,7 +29,7 @@ from typing import Any, Final, Generic, TextIO, TypeVar
 import attrs
 
 from eno.api.v1 import constants as c
-from eno.cel.engine import default_engine
+from eno.cel.engine import DEFAULT_ENGINE, Program, default_engine
 from eno.function.inputs import InputError, Inputs, ProtocolError
 from eno.function.outputs import Munger, OutputError, OutputWriter, as_list
 from eno.synthesis.output import validate_items
@@ -139,7 +139,7 @@ class Synthesizer(Generic[I]):
                 traceback.print_exception(err, file=stderr)
             return self._failed(writer, stderr, describe_exception(err))
         if self.validate:
-            problems = validate_items(writer.items, default_engine())
+            problems = validate_items(writer.items, _LazyEngine())
             if problems:
                 return self._failed(writer, stderr, "invalid output: " + "; ".join(problems))
         return 0
@@ -168,6 +168,16 @@ class Synthesizer(Generic[I]):
 
 
 _NO_ARGUMENT: Final = object()
+
+
+class _LazyEngine:
+    """The default CEL engine, built on first use: building it costs more than a whole synthesizer
+    run whose outputs carry no CEL (most of them)."""
+
+    name = DEFAULT_ENGINE
+
+    def compile(self, expression: str) -> Program:
+        return default_engine().compile(expression)
 
 
 def describe_exception(err: BaseException) -> str:
