@@ -29,7 +29,7 @@ soak: $(STAMP)
 # Eno on this machine: the embedded API server and kubelet, both daemons, the getting-started example
 # applied and Ready; then a live summary until Ctrl-C (kubeconfig in .eno/kubeconfig).
 run: $(STAMP)
-	$(BIN)/eno dev --example getting-started
+	$(BIN)/eno dev --example migration
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .eno
