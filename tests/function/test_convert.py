@@ -114,3 +114,26 @@ def test_allow_vpa(live, cpu) -> None:
     obj = annotate_overrides(deployment("100m"), allow_vpa("app", requests={"cpu": "100m", "memory": ""}))
     requests = apply_to(obj, live)["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]
     assert requests.get("cpu") == cpu and requests["memory"] == "1Gi"
+
+
+def test_kubernetes_model_with_nested_lists_and_maps() -> None:
+    from kubernetes_asyncio.client import V1Container, V1Deployment
+
+    data = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "labels": {"a": "b"}, "creationTimestamp": "2024-01-01T00:00:00Z"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "d"}},
+            "template": {"spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80}]}]}},
+        },
+    }
+    deployment = decode(data, V1Deployment)
+    container = deployment.spec.template.spec.containers[0]
+    assert isinstance(container, V1Container) and container.ports[0].container_port == 80
+    assert deployment.metadata.labels == {"a": "b"}
+    port = data["spec"]["template"]["spec"]["containers"][0]["ports"][0]  # type: ignore[index]
+    port["containerPort"] = "80"
+    where = r"spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containerPort: expected an integer"
+    with pytest.raises(DecodeError, match=where):
+        decode(data, V1Deployment)
