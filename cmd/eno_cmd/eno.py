@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from eno_cmd import apiserver, dev
+from eno_cmd import apiserver, dev, migrate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("version", help="print the version")
     apiserver.add_parser(sub)
     dev.add_parser(sub)
+    migrate.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "version":
         print("eno-py 0.1.0")
@@ -21,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
         return apiserver.run(args)
     elif args.command == "dev":
         return dev.run(args)
+    elif args.command == "migrate":
+        return migrate.run(args)
     return 0
 
 

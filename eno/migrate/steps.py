@@ -28,6 +28,7 @@ from eno.migrate.observed import (
     variations,
 )
 from eno.migrate.writers import with_key, writes
+from eno.resource.overrides import CompositionMetadata
 
 
 class Step(enum.Enum):
@@ -47,7 +48,22 @@ _VALUES: dict[Step, tuple[str | None, str | None]] = {
     Step.FINISH: (None, None),
 }
 # Which variation must write the moved objects once the step is done.
-_OWNER: dict[Step, str] = {Step.PREPARE: "source", Step.FLIP: "target", Step.ROLLBACK: "source"}
+_OWNER: dict[Step, str] = {
+    Step.PREPARE: "source",
+    Step.FLIP: "target",
+    Step.ROLLBACK: "source",
+    Step.FINISH: "target",
+}
+
+
+def metadata_after(
+    comp: Mapping[str, Any] | None, m: Migration, step: Step, role: str
+) -> CompositionMetadata:
+    """The composition's metadata once the step is deployed. Removing a key from a variation leaves the
+    composition's value alone (only "" removes: controllers.md, symphony), so `finish` changes nothing."""
+    if step is Step.FINISH:
+        return CompositionMetadata.from_object(comp)
+    return with_key(comp, m.key, _VALUES[step][0 if role == "source" else 1])
 
 
 @attrs.frozen
@@ -102,8 +118,8 @@ def verdicts(observed: Observed, m: Migration, step: Step, engine: Engine) -> li
     step = Step.FLIP if step in (Step.PLAN, Step.STATUS) else step
     src_comp, tgt_comp = composition_for(observed, m.source), composition_for(observed, m.target)
     source, target = synthesized(observed, src_comp), synthesized(observed, tgt_comp)
-    src_meta = with_key(src_comp, m.key, _VALUES[step][0])
-    tgt_meta = with_key(tgt_comp, m.key, _VALUES[step][1])
+    src_meta = metadata_after(src_comp, m, step, "source")
+    tgt_meta = metadata_after(tgt_comp, m, step, "target")
     out = []
     for ref in moved_objects(observed, m):
         live = observed.live.get(ref)
@@ -225,7 +241,7 @@ def missing(observed: Observed, m: Migration, step: Step, engine: Engine) -> lis
         if have != want:
             out.append(f"the {role} variation's {m.key} is {have!r}, not {want!r}")
         on_comp = _key_on(observed, synth, m.key)
-        if (on_comp or None) != (want or None):
+        if step is not Step.FINISH and (on_comp or None) != (want or None):
             out.append(f"the {role} composition's {m.key} is {on_comp!r}, want {want or 'absent'!r}")
     if out or step not in _OWNER:
         return out
@@ -245,7 +261,7 @@ def missing(observed: Observed, m: Migration, step: Step, engine: Engine) -> lis
             out.append(f"{ref}: the live object does not show the {_OWNER[step]} composition's version yet")
         comp = composition_for(observed, other)
         other_entry = synthesized(observed, comp).get(ref)
-        meta = with_key(comp, m.key, _VALUES[step][0 if other == m.source else 1])
+        meta = metadata_after(comp, m, step, "source" if other == m.source else "target")
         if writes(other_entry, meta, live, engine):
             out.append(f"{ref}: still enabled on the old owner's composition")
     return out

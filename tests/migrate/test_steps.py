@@ -16,7 +16,8 @@ SRC_OBJ, TGT_OBJ = moved("source"), moved("target")
 PREPARED = world(Side("true", "true", (SRC_OBJ,)), Side("", None, (TGT_OBJ,)), live=SRC_OBJ)
 FLIPPED = world(Side("", None, (SRC_OBJ,)), Side("true", "true", (TGT_OBJ,)), live=TGT_OBJ)
 DROPPED = world(Side("", None, (), (SRC_OBJ,)), Side("true", "true", (moved("target", None),)), live=TGT_OBJ)
-FINISHED = world(Side(None, None, ()), Side(None, None, (moved("target", None),)), live=TGT_OBJ)
+# Removing the key from the variations leaves the target composition's value: only "" removes.
+FINISHED = world(Side(None, None, ()), Side(None, "true", (moved("target", None),)), live=TGT_OBJ)
 
 
 def test_moved_objects_are_those_guarded_by_the_key() -> None:
