@@ -24,7 +24,7 @@ import sys
 import traceback
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any, Final, Generic, TextIO, TypeVar
+from typing import Any, Final, TextIO
 
 import attrs
 
@@ -34,7 +34,6 @@ from eno.function.inputs import InputError, Inputs, ProtocolError
 from eno.function.outputs import Munger, OutputError, OutputWriter, as_list
 from eno.synthesis.output import validate_items
 
-I = TypeVar("I")  # noqa: E741
 EXIT_FAILED: Final = 1
 TRACEBACK_ENV: Final = "ENO_TRACEBACK"
 
@@ -89,8 +88,8 @@ class Run:
 
 
 @attrs.frozen
-class Synthesizer(Generic[I]):
-    fn: Callable[[I], Any]
+class Synthesizer:
+    fn: Callable[..., Any]  # fn(inputs) or fn()
     mungers: tuple[Munger, ...] = ()
     validate: bool = True  # Eno's strict preflight on every output before writing it
 
@@ -98,9 +97,9 @@ class Synthesizer(Generic[I]):
     def name(self) -> str:
         return getattr(self.fn, "__name__", "synthesizer")
 
-    def __call__(self, inputs: I) -> Any:
+    def __call__(self, *inputs: Any) -> Any:
         """Call the function itself (no protocol, no mungers)."""
-        return self.fn(inputs)
+        return self.fn(*inputs)
 
     def inputs_type(self) -> Any:
         """The annotated type of the function's parameter (Inputs when unannotated)."""
@@ -126,8 +125,7 @@ class Synthesizer(Generic[I]):
             argument = self._argument(inputs)
             # Whatever the function prints goes to the pod log, never into the ResourceList.
             with contextlib.redirect_stdout(stderr):
-                call: Callable[..., Any] = self.fn
-                outputs = as_list(call(argument) if argument is not _NO_ARGUMENT else call())
+                outputs = as_list(self.fn(argument) if argument is not _NO_ARGUMENT else self.fn())
                 writer.add(*outputs)
         except (InputError, SynthesisError) as err:
             writer.fail(str(err))
@@ -191,22 +189,22 @@ def describe_exception(err: BaseException) -> str:
 
 
 @typing.overload
-def synthesizer(fn: Callable[[I], Any], /) -> Synthesizer[I]: ...
+def synthesizer(fn: Callable[..., Any], /) -> Synthesizer: ...
 @typing.overload
 def synthesizer(
     *, mungers: Sequence[Munger] = (), validate: bool = True
-) -> Callable[[Callable[[I], Any]], Synthesizer[I]]: ...
+) -> Callable[[Callable[..., Any]], Synthesizer]: ...
 
 
 def synthesizer(
-    fn: Callable[[I], Any] | None = None, /, *, mungers: Sequence[Munger] = (), validate: bool = True
-) -> Synthesizer[I] | Callable[[Callable[[I], Any]], Synthesizer[I]]:
+    fn: Callable[..., Any] | None = None, /, *, mungers: Sequence[Munger] = (), validate: bool = True
+) -> Synthesizer | Callable[[Callable[..., Any]], Synthesizer]:
     """Make `fn(inputs) -> outputs` a synthesizer; with arguments, `@synthesizer(mungers=[...])`.
 
     `inputs` is an Inputs (look inputs up by ref key) unless the parameter is annotated with a dataclass
     or attrs class, which is then filled by ref key (see Inputs.bind)."""
 
-    def wrap(f: Callable[[I], Any]) -> Synthesizer[I]:
+    def wrap(f: Callable[..., Any]) -> Synthesizer:
         return Synthesizer(f, tuple(mungers), validate)
 
     return wrap(fn) if fn is not None else wrap

@@ -59,7 +59,7 @@ def input_document(inputs: Mapping[str, Obj] | Sequence[Obj] = (), optional: Ite
 
 
 def run(
-    synth: Synthesizer[Any], inputs: Mapping[str, Obj] | Sequence[Obj] = (), *, optional: Iterable[str] = ()
+    synth: Synthesizer, inputs: Mapping[str, Obj] | Sequence[Obj] = (), *, optional: Iterable[str] = ()
 ) -> Run:
     """Run `synth` on `inputs` as Eno would (through the JSON protocol) and return what it wrote."""
     text = json.dumps(input_document(inputs, optional)) + "\n"
@@ -134,7 +134,7 @@ def load_scenarios(directory: str | Path) -> list[Scenario]:
 
 
 def evaluate(
-    synth: Synthesizer[Any],
+    synth: Synthesizer,
     scenarios: Iterable[Scenario],
     *assertions: Callable[[Scenario, Run], None],
 ) -> dict[str, Run]:
@@ -173,7 +173,7 @@ def synthesizer_ref_keys(synthesizer_yaml: str | Path, name: str = "") -> list[s
 
 
 def inputs_match_synthesizer_refs(
-    inputs: Synthesizer[Any] | type | Iterable[str],
+    inputs: Synthesizer | type | Iterable[str],
     synthesizer_yaml: str | Path,
     *,
     strict: bool = True,

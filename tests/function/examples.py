@@ -75,7 +75,7 @@ def compositions(example: str) -> list[ExampleComposition]:
     return out
 
 
-def load_synthesizer(example: str, script: str) -> Synthesizer[Any]:
+def load_synthesizer(example: str, script: str) -> Synthesizer:
     """Import the example's script afresh (module-level code reads the environment) and return `main`."""
     path = EXAMPLES / example / script
     spec = importlib.util.spec_from_file_location(f"example_synth_{next(_modules)}", path)

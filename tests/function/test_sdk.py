@@ -486,3 +486,32 @@ def test_read_manifest(tmp_path: Path) -> None:
     path.write_text("- a list\n")
     with pytest.raises(OutputError, match="document 0 is not an object"):
         read_manifest(path)
+
+
+def test_a_synthesizer_may_take_no_inputs() -> None:
+    @synthesizer
+    def constant() -> list[dict[str, Any]]:
+        return [config_map("c")]
+
+    assert ft.assert_ok(ft.run(constant)) == [config_map("c")]
+    assert constant.inputs_type() is None
+
+
+@given(
+    st.sampled_from(["ConfigMap", "Namespace", "ClusterRole", "Widget"]),
+    st.one_of(st.none(), st.sampled_from(["", "own"])),
+)
+def test_mungers_are_idempotent(kind: str, namespace: str | None) -> None:
+    obj: dict[str, Any] = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}}
+    if namespace is not None:
+        obj["metadata"]["namespace"] = namespace
+    mungers = [set_namespace("team"), set_labels({"a": "b"}), managed_by_eno()]
+    once = json.loads(json.dumps(obj))
+    for munge in mungers:
+        munge(once)
+    twice = json.loads(json.dumps(once))
+    for munge in mungers:
+        munge(twice)
+    assert once == twice
+    cluster_scoped = kind in ("Namespace", "ClusterRole")
+    assert once["metadata"].get("namespace") == (namespace if cluster_scoped else namespace or "team")
