@@ -11,8 +11,8 @@ Like a real container, output written before anyone attaches reaches only the lo
 stdin to the first attach only: the embedded kubelet must not be kinder than a real one, or synthesis
 designs that only work here would pass their tests.
 
-It is a component of the server, not part of its core: `Kubelet(server)` adds a middleware for the two
-subresources to the server's application (before it starts), and `start()`/`stop()` run the pod watch.
+It is a component of the server, not part of its core: `Kubelet(server)` registers the two subresources
+with `server.add_subresource`, and `start()`/`stop()` (or `async with`) run the pod watch.
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ import asyncio
 import contextlib
 import functools
 import os
-import re
 import signal
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,13 +35,16 @@ from eno.apiserver.store import ADDED, DELETED, Event, Key
 from eno.apiserver.strategy import rfc3339, utcnow
 
 if TYPE_CHECKING:
+    from eno.apiserver.context import ApiContext
+    from eno.apiserver.negotiation import Output
+    from eno.apiserver.registry import ResourceInfo
+    from eno.apiserver.requestinfo import RequestInfo
     from eno.apiserver.server import ApiServer
 
 log = structlog.get_logger("eno.apiserver.kubelet")
 
 Obj = dict[str, Any]
 
-_SUBRESOURCE = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)/(log|attach)$")
 # Kept per container, oldest dropped first: a synthesizer may print its whole output to the log too.
 LOG_LIMIT_BYTES: Final = 16 * 1024 * 1024
 _RESTART_BACKOFF_MAX: Final = 10.0
@@ -336,12 +338,10 @@ class Kubelet:
         self.runners: dict[str, PodRunner] = {}
         self._task: asyncio.Task[None] | None = None
         self._sessions: set[asyncio.Task[Any]] = set()
-        # Added before the app is frozen (the server has not started): the request log and the fault
-        # injector see these requests like any other.
-        try:
-            server.app.middlewares.append(self.middleware)
-        except RuntimeError as err:  # aiohttp froze the list when the server started
-            raise RuntimeError("create the Kubelet before the ApiServer starts") from err
+        # Served through the server's own dispatch: the request log and the fault injector see these
+        # requests like any other.
+        server.add_subresource("", "pods", "log", self.serve)
+        server.add_subresource("", "pods", "attach", self.serve)
 
     async def __aenter__(self) -> Kubelet:
         await self.start()
@@ -412,14 +412,11 @@ class Kubelet:
 
     # -- HTTP: pods/log and pods/attach ----------------------------------------------------------------
 
-    @web.middleware
-    async def middleware(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    async def serve(
+        self, ctx: ApiContext, request: web.Request, ri: RequestInfo, info: ResourceInfo, output: Output
     ) -> web.StreamResponse:
-        match = _SUBRESOURCE.match(request.path)
-        if match is None:
-            return await handler(request)
-        namespace, name, sub = match.groups()
+        """pods/log and pods/attach, as the server's subresource handlers."""
+        namespace, name, sub = ri.namespace, ri.name, ri.subresource
         pod = self.server.store.get(Key("", "pods", namespace, name))
         if pod is None:
             raise errors.not_found("", "pods", name)

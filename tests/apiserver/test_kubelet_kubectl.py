@@ -26,7 +26,7 @@ async def server(tmp_path: Path) -> AsyncIterator[ApiServer]:
     if KUBECTL is None:
         pytest.skip("kubectl not installed")
     srv = ApiServer(bookmark_interval=0.2)
-    kubelet = Kubelet(srv)  # before the server starts: it adds a middleware
+    kubelet = Kubelet(srv)
     async with srv, kubelet:
         srv.write_kubeconfig(tmp_path / "kubeconfig")
         yield srv
