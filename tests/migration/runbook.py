@@ -4,7 +4,7 @@ of spec migration.md checked over every revision the API server stored."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import attrs
@@ -68,6 +68,8 @@ class Runbook:
     client: Client
     condition: str = "seed"
     flip_revision: int = 0
+    # Called right after each step's write, before waiting for it (the soak kills a daemon there).
+    after_write: Callable[[str], Awaitable[None]] | None = None
     seen: set[str] = attrs.field(factory=set)  # every composition name observed (histories outlive them)
 
     async def deploy(self) -> None:
@@ -82,6 +84,8 @@ class Runbook:
                 obj, patch=obj, patch_type="apply", field_manager="test", force=True
             )
             revision = int(_rv(written))
+        if self.after_write is not None:
+            await self.after_write(step)
         await self.settled()
         return revision
 
