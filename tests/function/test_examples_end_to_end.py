@@ -216,3 +216,68 @@ def test_every_example_has_an_end_to_end_test() -> None:
     on_disk = {p.name for p in dev.EXAMPLES.iterdir() if (p / "example.yaml").is_file()}
     # getting-started: tests/daemons/test_dev.py; migration: its own runbook tests.
     assert on_disk - {"getting-started", "migration"} == set(EXAMPLES)
+
+
+FAILING = """
+from eno.function import Inputs, SynthesisError, synthesizer
+
+@synthesizer
+def main(inputs: Inputs):
+    replicas = int(inputs.get("config")["data"]["replicas"])
+    if replicas < 1:
+        raise SynthesisError(f"replicas must be at least 1, not {replicas}")
+    return []
+
+if __name__ == "__main__":
+    main.run()
+"""
+FAILING_YAML = """
+apiVersion: eno.azure.io/v1
+kind: Synthesizer
+metadata: {name: failing}
+spec:
+  command: ["python3", "synthesize.py"]
+  refs: [{key: config, resource: {group: "", version: v1, kind: ConfigMap}}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: failing-config, namespace: default}
+data: {replicas: "0"}
+---
+apiVersion: eno.azure.io/v1
+kind: Composition
+metadata: {name: failing, namespace: default}
+spec:
+  synthesizer: {name: failing}
+  bindings: [{key: config, resource: {name: failing-config, namespace: default}}]
+"""
+
+
+async def test_sdk_errors_reach_the_composition_status(tmp_path: Path) -> None:
+    example = tmp_path / "failing"
+    example.mkdir()
+    (example / "synthesize.py").write_text(FAILING)
+    (example / "example.yaml").write_text(FAILING_YAML)
+
+    async def shows(client: Client, error: str) -> bool:
+        comp = await get(client, COMPOSITION, "failing")
+        simplified = (comp.get("status") or {}).get("simplified") or {}
+        assert error in str(simplified.get("error")), simplified
+        return True
+
+    async def replicas(client: Client, value: str) -> None:
+        patch = {"data": {"replicas": value}}
+        await client.patch(CONFIGMAP, "failing-config", "default", patch, field_manager="t")
+
+    async def check(client: Client) -> None:
+        # A SynthesisError: the message itself.
+        await eventually(lambda: shows(client, "replicas must be at least 1, not 0"), timeout=READY_TIMEOUT)
+        # An unexpected exception: a failed run (its one-line message is in the pod log).
+        await replicas(client, "x")
+        await eventually(lambda: shows(client, "exit status 1"), timeout=READY_TIMEOUT)
+        # Fixed input: Ready.
+        await replicas(client, "2")
+        await ready(client, "failing")
+
+    (tmp_path / "run").mkdir()
+    await running(tmp_path / "run", str(example), check)
