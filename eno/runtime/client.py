@@ -52,6 +52,13 @@ USER_AGENT = "eno-runtime/0.1"
 DEFAULT_QPS = 20.0
 DEFAULT_BURST = 50
 
+# Metadata-only reads (client-go's metadata client): the server answers meta.k8s.io PartialObjectMetadata
+# (a list: PartialObjectMetadataList; watch events carry PartialObjectMetadata), so no spec, data or status
+# crosses the wire.
+JSON = "application/json"
+METADATA_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -216,10 +223,11 @@ class Client:
         body: Any,
         content_type: str | None,
         timeout: aiohttp.ClientTimeout,
+        accept: str = JSON,
     ) -> aiohttp.ClientResponse:
         """Send one request (throttled, with auth); return the unread response, errors not yet checked."""
         headers: dict[str, str] = dict(self.api_client.default_headers)
-        headers["Accept"] = "application/json"
+        headers["Accept"] = accept
         headers["Content-Type"] = content_type or "application/json"
         params = [(k, _query_value(v)) for k, v in (query or {}).items() if v is not None]
         await self.api_client.update_params_for_auth(headers, params, ["BearerToken"])
@@ -264,6 +272,7 @@ class Client:
         body: Any = None,
         content_type: str | None = None,
         timeout: float | None = None,
+        accept: str = JSON,
     ) -> Any:
         """One API call: returns the decoded JSON answer, raises `ApiError` subclasses on failure.
 
@@ -272,7 +281,7 @@ class Client:
         client_timeout = aiohttp.ClientTimeout(total=timeout or self.request_timeout)
         attempt = 0
         while True:
-            response = await self._open(method, path, query, body, content_type, client_timeout)
+            response = await self._open(method, path, query, body, content_type, client_timeout, accept)
             try:
                 data = await response.read()
             except TimeoutError as err:
@@ -345,14 +354,26 @@ class Client:
     # -- reads -----------------------------------------------------------------------------------------
 
     @overload
-    async def get(self, kind: type[T], name: str, namespace: str | None = None) -> T: ...
+    async def get(
+        self, kind: type[T], name: str, namespace: str | None = None, *, metadata_only: Literal[False] = False
+    ) -> T: ...
     @overload
-    async def get(self, kind: GVK, name: str, namespace: str | None = None) -> Unstructured: ...
-    async def get(self, kind: GVK | type[T], name: str, namespace: str | None = None) -> Unstructured | T:
+    async def get(
+        self, kind: GVK, name: str, namespace: str | None = None, *, metadata_only: bool = False
+    ) -> Unstructured: ...
+    @overload
+    async def get(
+        self, kind: type[T], name: str, namespace: str | None = None, *, metadata_only: Literal[True]
+    ) -> Unstructured: ...
+    async def get(
+        self, kind: GVK | type[T], name: str, namespace: str | None = None, *, metadata_only: bool = False
+    ) -> Unstructured | T:
+        """The object; with `metadata_only`, a PartialObjectMetadata dict (apiVersion, kind, metadata)."""
         mapping = await self.mapping(kind)
         self._require_namespace(mapping, namespace)
-        data = await self.request("GET", self._path(mapping, namespace, name))
-        return _as(kind, data)
+        accept = METADATA_ACCEPT if metadata_only else JSON
+        data = await self.request("GET", self._path(mapping, namespace, name), accept=accept)
+        return data if metadata_only else _as(kind, data)
 
     @overload
     async def list(
@@ -365,6 +386,8 @@ class Client:
         continue_token: str | None = None,
         resource_version: str | None = None,
         timeout: float | None = None,
+        *,
+        metadata_only: Literal[False] = False,
     ) -> ObjectList[T]: ...
     @overload
     async def list(
@@ -377,6 +400,22 @@ class Client:
         continue_token: str | None = None,
         resource_version: str | None = None,
         timeout: float | None = None,
+        *,
+        metadata_only: bool = False,
+    ) -> ObjectList[Unstructured]: ...
+    @overload
+    async def list(
+        self,
+        kind: type[T],
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_token: str | None = None,
+        resource_version: str | None = None,
+        timeout: float | None = None,
+        *,
+        metadata_only: Literal[True],
     ) -> ObjectList[Unstructured]: ...
     async def list(
         self,
@@ -388,12 +427,15 @@ class Client:
         continue_token: str | None = None,
         resource_version: str | None = None,
         timeout: float | None = None,
+        *,
+        metadata_only: bool = False,
     ) -> ObjectList[Unstructured] | ObjectList[T]:
         """One page (all of it without `limit`); `namespace=None` lists across namespaces.
 
         `timeout` overrides the client's request timeout (a large unpaged list can take a while).
 
-        Items carry apiVersion and kind (the server omits them inside lists)."""
+        Items carry apiVersion and kind (the server omits them inside lists). With `metadata_only` the
+        server sends a PartialObjectMetadataList: items are PartialObjectMetadata dicts, whatever `kind`."""
         mapping = await self.mapping(kind)
         query = {
             "labelSelector": label_selector or None,
@@ -402,14 +444,17 @@ class Client:
             "continue": continue_token or None,
             "resourceVersion": resource_version,
         }
-        data = await self.request("GET", self._path(mapping, namespace), query=query, timeout=timeout)
+        accept = METADATA_LIST_ACCEPT if metadata_only else JSON
+        data = await self.request(
+            "GET", self._path(mapping, namespace), query=query, timeout=timeout, accept=accept
+        )
         meta = data.get("metadata") or {}
         items: list[Unstructured] = data.get("items") or []
         for item in items:
             item.setdefault("apiVersion", mapping.gvk.api_version)
             item.setdefault("kind", mapping.gvk.kind)
         page: ObjectList[Any] = ObjectList(
-            items=items if isinstance(kind, GVK) else [kind.from_dict(i) for i in items],
+            items=items if metadata_only or isinstance(kind, GVK) else [kind.from_dict(i) for i in items],
             resource_version=str(meta.get("resourceVersion") or ""),
             continue_token=meta.get("continue") or None,
         )
@@ -628,12 +673,14 @@ class Client:
         field_selector: str | None = None,
         allow_bookmarks: bool = True,
         timeout_seconds: int | None = None,
+        metadata_only: bool = False,
     ) -> WatchStream:
         """A stream of raw watch events (objects stay dicts), to use with `async with` / `async for`.
 
         The stream ends when the server closes it (its timeout); an ERROR event raises the mapped error
         (410 `Gone` when `resource_version` is too old: relist, never retry it); a dropped connection
-        raises `Disconnected`. Nothing is retried here: the informer owns that policy.
+        raises `Disconnected`. Nothing is retried here: the informer owns that policy. With
+        `metadata_only`, event objects are PartialObjectMetadata dicts.
         """
         return WatchStream(
             self,
@@ -644,6 +691,7 @@ class Client:
             field_selector=field_selector,
             allow_bookmarks=allow_bookmarks,
             timeout_seconds=timeout_seconds,
+            metadata_only=metadata_only,
         )
 
 
@@ -659,8 +707,10 @@ class WatchStream:
         field_selector: str | None,
         allow_bookmarks: bool,
         timeout_seconds: int | None,
+        metadata_only: bool = False,
     ) -> None:
         self._client = client
+        self._accept = METADATA_ACCEPT if metadata_only else JSON
         self._kind = kind
         self._namespace = namespace
         self._query: dict[str, object] = {
@@ -681,7 +731,7 @@ class WatchStream:
     async def open(self) -> None:
         mapping = await self._client.mapping(self._kind)
         path = Client._path(mapping, self._namespace)
-        response = await self._client._open("GET", path, self._query, None, None, self._timeout)
+        response = await self._client._open("GET", path, self._query, None, None, self._timeout, self._accept)
         if not 200 <= response.status < 300:
             try:
                 data = await response.read()

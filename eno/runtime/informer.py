@@ -8,6 +8,10 @@ The loop is client-go's reflector, simplified to one owner task:
   (exponential, jittered, capped) and re-watches from the last resourceVersion;
 - optionally, every `resync_period`, call `on_update(obj, obj)` for every cached object.
 Objects are transformed (optional), then deep-frozen before they are stored or handed to anyone.
+
+With `metadata_only`, lists and watches ask the server for PartialObjectMetadata (no spec, data or status on
+the wire or in memory); each object gets the watched kind's apiVersion and kind back before the transform,
+as controller-runtime's metadata informers do, so handlers and indexers see which kind it is.
 """
 
 from __future__ import annotations
@@ -115,6 +119,7 @@ class Informer:
         backoff_cap: float = 30.0,
         watch_timeout: tuple[int, int] = (300, 600),
         indexers: dict[str, IndexFunc] | None = None,
+        metadata_only: bool = False,
     ) -> None:
         self.client = client
         self.kind = kind
@@ -123,6 +128,7 @@ class Informer:
         self.field_selector = field_selector
         self.resync_period = resync_period
         self.transform = transform
+        self.metadata_only = metadata_only
         # client-go pages by 500 but lists from the watch cache (resourceVersion=0), which ignores the limit:
         # one unpaged list is the closest match, and the cheapest for the embedded server.
         self.page_size = page_size
@@ -237,6 +243,8 @@ class Informer:
                 await asyncio.sleep(delay)
 
     def _ingest(self, raw: Unstructured) -> FrozenDict:
+        if self.metadata_only:
+            raw = {**raw, "apiVersion": self.kind.api_version, "kind": self.kind.kind}
         obj = self.transform(raw) if self.transform else raw
         frozen: FrozenDict = freeze(obj)
         return frozen
@@ -254,6 +262,7 @@ class Informer:
                     limit=self.page_size,
                     continue_token=continue_token,
                     timeout=self.list_timeout,
+                    metadata_only=self.metadata_only,
                 )
             except Gone:
                 if continue_token is None:
@@ -265,6 +274,7 @@ class Informer:
                     label_selector=self.label_selector,
                     field_selector=self.field_selector,
                     timeout=self.list_timeout,
+                    metadata_only=self.metadata_only,
                 )
                 return [self._ingest(i) for i in page.items], page.resource_version
             items.extend(self._ingest(i) for i in page.items)
@@ -291,6 +301,7 @@ class Informer:
             field_selector=self.field_selector,
             allow_bookmarks=True,
             timeout_seconds=random.randint(low, high),
+            metadata_only=self.metadata_only,
         ) as stream:
             async for event in stream:
                 rv = resource_version(event.object)
