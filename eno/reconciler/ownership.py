@@ -71,6 +71,7 @@ class Verdict(enum.Enum):
     WRITE = "write"  # the candidate is the object's only writer, or the winner
     IDLE = "idle"  # the candidate does not want to write at all (disabled)
     CONFLICT = "conflict"  # another composition keeps the object: do not write, report the conflict
+    YIELD = "yield"  # a delete another composition's synthesis still holds: skip it, report it done
 
 
 @attrs.frozen
@@ -119,15 +120,20 @@ def decide(
     """May `candidate` write (apply or delete) the object that `claims` describe?
 
     `claims` holds every composition's claim on the object, the candidate's included (a candidate without
-    a claim, or with a disabled one, is IDLE). Live writers beat tombstones: a delete never removes what
-    another composition manages. Among live writers (or, with none, among deleters) the incumbent wins,
-    else the first in order.
+    a claim, or with a disabled one, is IDLE). A delete yields to any other composition whose current
+    synthesis still holds the object live, enabled or not yet (the new owner of a migration may not have
+    observed its flip when the old owner's variation is removed): the object is handed over, not deleted.
+    Among live writers (or, with none, among deleters) the incumbent wins, else the first in order.
     """
     by_comp = {claim.composition: claim for claim in claims}
     own = by_comp.get(candidate)
-    if own is None or not own.enabled:
-        return Decision(Verdict.IDLE, _winner(by_comp.values(), incumbent))
     winner = _winner(by_comp.values(), incumbent)
+    if own is None or not own.enabled:
+        return Decision(Verdict.IDLE, winner)
+    holders = sorted(c.composition for c in by_comp.values() if not c.deleting and c.composition != candidate)
+    if own.deleting and holders:
+        heir = winner if winner is not None and winner != candidate else holders[0]
+        return Decision(Verdict.YIELD, heir, tuple(holders))
     others = (c.composition for c in by_comp.values() if c.enabled and c.composition != candidate)
     rivals = tuple(sorted(others))
     if winner == candidate:
