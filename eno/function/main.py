@@ -21,6 +21,7 @@ import inspect
 import io
 import os
 import sys
+import sysconfig
 import traceback
 import typing
 from collections.abc import Callable, Sequence
@@ -155,9 +156,8 @@ class Synthesizer:
         print(f"synthesizer {self.name}: {message}", file=stderr)
         return EXIT_FAILED
 
-    def run(self, argv: Sequence[str] | None = None) -> None:
+    def run(self) -> None:
         """Read stdin, write the ResourceList to stdout, exit with the run's code."""
-        del argv
         result = self.execute(sys.stdin.read(), sys.stderr)
         OutputWriter(items=result.document["items"], results=result.document.get("results", [])).write(
             sys.stdout
@@ -179,13 +179,20 @@ class _LazyEngine:
 
 
 def describe_exception(err: BaseException) -> str:
-    """`ValueError: bad replicas (synthesize.py:12 in main)`: the exception and its innermost frame."""
+    """`ValueError: bad replicas (synthesize.py:12 in main)`: the exception and the innermost frame of the
+    synthesizer's own code (library frames say less about what to fix), else the innermost frame."""
     frames = traceback.extract_tb(err.__traceback__)
+    own = [f for f in frames if not f.filename.startswith(_LIBRARY_DIRS)]
     where = ""
     if frames:
-        frame = frames[-1]
+        frame = (own or frames)[-1]
         where = f" ({os.path.basename(frame.filename)}:{frame.lineno} in {frame.name})"
     return f"{type(err).__name__}: {err}{where}"
+
+
+_LIBRARY_DIRS: Final = tuple(
+    {sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")} | {os.path.dirname(__file__)}
+)
 
 
 @typing.overload

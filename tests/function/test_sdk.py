@@ -515,3 +515,13 @@ def test_mungers_are_idempotent(kind: str, namespace: str | None) -> None:
     assert once == twice
     cluster_scoped = kind in ("Namespace", "ClusterRole")
     assert once["metadata"].get("namespace") == (namespace if cluster_scoped else namespace or "team")
+
+
+def test_the_reported_frame_is_the_synthesizers_own() -> None:
+    @synthesizer
+    def parses(inputs: Inputs) -> list[dict[str, Any]]:
+        return [json.loads("{")]
+
+    run = ft.run(parses)
+    assert run.error is not None and run.error.startswith("JSONDecodeError: ")
+    assert run.error.endswith("in parses)") and "test_sdk.py:" in run.error
