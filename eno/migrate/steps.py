@@ -274,6 +274,8 @@ def written_by(live: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
 
 def _contains(live: Any, desired: Any, top: bool = False) -> bool:
     if isinstance(desired, Mapping):
+        if live is None:
+            live = {}  # the server drops an empty map: e.g. annotations that were only Eno's
         if not isinstance(live, Mapping):
             return False
         for k, v in desired.items():

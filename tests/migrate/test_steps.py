@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 from eno.cel.engine import default_engine
-from eno.migrate.steps import Step, edit_symphony, missing, moved_objects, preconditions, verdicts
+from eno.migrate.steps import Step, edit_symphony, missing, moved_objects, preconditions, verdicts, written_by
 from eno.migrate.table import format_table, rows
 from tests.migrate.world import CONFIG, IN_FORM, KEY, M, Side, moved, world
 
@@ -190,6 +190,28 @@ def test_missing(observed, step: Step, expect: list[str]) -> None:
         assert out == []
     for fragment in expect:
         assert any(fragment in p for p in out), (fragment, out)
+
+
+@pytest.mark.parametrize(
+    ("live", "expect"),
+    [
+        pytest.param(
+            {"data": {"writer": "target"}, "metadata": {"name": "moved-config", "namespace": "default"}},
+            True,
+            id="only-eno-keys",
+        ),
+        pytest.param(
+            {"data": {"writer": "source"}, "metadata": {"name": "moved-config", "namespace": "default"}},
+            False,
+            id="other-value",
+        ),
+        pytest.param(
+            {"metadata": {"name": "moved-config", "namespace": "default"}}, False, id="field-missing"
+        ),
+    ],
+)
+def test_written_by_ignores_enos_own_annotations(live: dict[str, object], expect: bool) -> None:
+    assert written_by({"apiVersion": "v1", "kind": "ConfigMap", **live}, TGT_OBJ) is expect
 
 
 def test_status_table_names_owner_and_last_writer() -> None:
