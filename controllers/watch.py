@@ -73,7 +73,9 @@ class Options:
 
 
 def metadata_only(obj: Unstructured) -> Unstructured:
-    """What the input caches keep of an object: its identity and metadata (no managedFields)."""
+    """What the input caches keep of an object: its identity and metadata (no managedFields).
+
+    The informer already asks for metadata only; this drops managedFields and anything extra."""
     meta = dict(obj.get("metadata") or {})
     meta.pop("managedFields", None)
     return {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "metadata": meta}
@@ -93,7 +95,10 @@ class InputInformers:
     def acquire(self, gvk: GVK) -> Informer:
         informer = self._informers.get(gvk)
         if informer is None:
-            informer = Informer(self.client, gvk, transform=metadata_only, **self.settings)
+            # PartialObjectMetadata on the wire too: inputs are only ever read for their metadata.
+            informer = Informer(
+                self.client, gvk, transform=metadata_only, metadata_only=True, **self.settings
+            )
             self._informers[gvk] = informer
             # A fresh context: its task must not inherit the parent reconcile's log fields.
             contextvars.Context().run(informer.start)
