@@ -29,17 +29,7 @@ async def test_pruning_after_managed_fields_were_wiped(eno, synth: Synthesizer, 
     await synth.synthesize([configmap("a", {"keep": "1", "drop": "1"})])
     await synth.settled()
     obj = await live(client)
-    # Eno's test sends `[{}]` (which clears them in kube; the embedded server refuses it): leave one entry
-    # that owns nothing, so Eno owns nothing either.
-    obj["metadata"]["managedFields"] = [
-        {
-            "manager": "wiper",
-            "operation": "Update",
-            "apiVersion": "v1",
-            "fieldsType": "FieldsV1",
-            "fieldsV1": {},
-        }
-    ]
+    obj["metadata"]["managedFields"] = [{}]  # clears every entry, as in kube
     await client.update(obj, field_manager="wiper")
     await synth.synthesize([configmap("a", {"keep": "1"})])
     await synth.settled()
