@@ -142,6 +142,19 @@ def affinity_for(synth: Synthesizer, options: PodOptions) -> Obj:
     return affinity
 
 
+def restricted_security_context() -> Obj:
+    """A container securityContext meeting the restricted Pod Security Standard (a fresh dict per call)."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsUser": NON_ROOT_ID,
+        "runAsGroup": NON_ROOT_ID,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
 def pod_for(comp: Composition, synth: Synthesizer, uuid: str, options: PodOptions) -> Obj:
     """The pod that runs one synthesis (`uuid`) of `comp` with `synth`."""
     mount = [{"name": SHARED_VOLUME, "mountPath": SHARED_MOUNT}]
@@ -153,15 +166,7 @@ def pod_for(comp: Composition, synth: Synthesizer, uuid: str, options: PodOption
         "stdinOnce": True,
         "env": synthesis_env(comp, synth, uuid),
         "volumeMounts": mount,
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsUser": NON_ROOT_ID,
-            "runAsGroup": NON_ROOT_ID,
-            "runAsNonRoot": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_security_context(),
     }
     resources = synth.spec.pod_overrides.resources.to_dict()
     if resources:
@@ -181,6 +186,8 @@ def pod_for(comp: Composition, synth: Synthesizer, uuid: str, options: PodOption
                 "image": options.executor_image,
                 "command": list(INSTALL_COMMAND),
                 "volumeMounts": mount,
+                # Every container, init ones included, must meet the restricted Pod Security Standard.
+                "securityContext": restricted_security_context(),
             }
         ]
     if options.service_account:
