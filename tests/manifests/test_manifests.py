@@ -11,6 +11,7 @@ import pytest
 from eno.apiserver.server import ApiServer
 from eno.runtime.client import Client
 from tests.manifests.rbac import MANIFESTS, Request, allowed, manifest_objects, rules_for
+from tests.pod_security import restricted_violations
 
 WILDCARD_ROLES = ("eno-controller-inputs", "eno-reconciler-managed-resources")
 
@@ -120,3 +121,17 @@ def test_rbac_rules_without_the_wildcard_roles(account: str, request_: Request, 
     """The Eno-specific roles, on their own (the wildcard roles are the ones users narrow)."""
     rules = rules_for(account, manifest_objects(), exclude=WILDCARD_ROLES)
     assert allowed(rules, request_) is expected
+
+
+def test_eno_system_enforces_the_restricted_pod_security_standard() -> None:
+    (namespace,) = [o for o in manifest_objects() if o["kind"] == "Namespace"]
+    assert namespace["metadata"]["name"] == "eno-system"
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+@pytest.mark.parametrize("name", ["eno-controller", "eno-reconciler"])
+def test_deployments_pass_the_restricted_standard(name: str) -> None:
+    (deployment,) = [
+        o for o in manifest_objects() if o["kind"] == "Deployment" and o["metadata"]["name"] == name
+    ]
+    assert restricted_violations(deployment["spec"]["template"]) == []
