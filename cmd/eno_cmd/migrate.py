@@ -18,6 +18,8 @@ import time
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+import aiohttp
+
 from eno.cel.engine import default_engine
 from eno.config.flags import parse_duration
 from eno.migrate.observed import Migration, ObjectRef, Observed, composition_for, synthesized
@@ -63,11 +65,11 @@ def migration_of(args: argparse.Namespace) -> Migration | str:
     return Migration(namespace, name, args.source, args.target, args.key)
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    return asyncio.run(run_async(args, out, err))
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(run_async(args, sys.stdout, sys.stderr))
 
 
-async def run_async(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+async def run_async(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     m = migration_of(args)
     try:
         timeout = parse_duration(args.timeout)
@@ -84,8 +86,8 @@ async def run_async(args: argparse.Namespace, out: TextIO = sys.stdout, err: Tex
         return API_ERROR
     try:
         return await run_step(client, m, Step(args.step), timeout, out, err)
-    except ApiError as exc:
-        print(f"eno migrate: the API server failed: {exc}", file=err)
+    except (ApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        print(f"eno migrate: the API server failed or is unreachable: {exc}", file=err)
         return API_ERROR
     finally:
         await client.close()
@@ -111,6 +113,11 @@ async def run_step(client: Client, m: Migration, step: Step, timeout: float, out
             return _refuse(step, problems, err)
         print("plan: ready to flip", file=out)
         return DONE
+    if observed.symphony is not None and edit_symphony(observed.symphony, m, step) == observed.symphony:
+        # The step's write is already made (a re-run after a timeout): its preconditions describe the
+        # state before the write, so only the wait is left.
+        print(f"eno migrate {step.value}: the Symphony already says so; waiting", file=err)
+        return await wait_done(client, m, step, timeout, err)
     if problems:
         return _refuse(step, problems, err)
     assert observed.symphony is not None  # preconditions checked it
