@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import shlex
 import signal
 import sys
@@ -263,7 +264,20 @@ async def dev(args: argparse.Namespace, stop: asyncio.Event | None = None, out: 
             loop.remove_signal_handler(sig)
 
 
+def python_first_on_path() -> None:
+    """Put this interpreter's directory first on PATH, for the processes the embedded kubelet starts.
+
+    Synthesizers written with eno.function run as `python3 synth.py`; under `.venv/bin/eno dev` the system
+    `python3` would not have eno-py installed, so every such synthesis would fail.
+    """
+    bindir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[:1] != [bindir]:
+        os.environ["PATH"] = os.pathsep.join([bindir, *(p for p in parts if p)])
+
+
 async def _serve(args: argparse.Namespace, stop: asyncio.Event, out: TextIO) -> int:
+    python_first_on_path()
     objects = example_objects(example_dir(args.example)) if args.example else []
     srv = ApiServer(
         host=args.host,

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
+import os
+import sys
+from pathlib import Path
 
 import pytest
 from eno_cmd import dev
@@ -66,3 +70,30 @@ def test_unknown_example_names_the_known_ones() -> None:
 )
 def test_summary(objects, expected) -> None:
     assert expected in summary(composition_row(o) for o in objects)
+
+
+async def test_sdk_example_is_ready_when_eno_dev_runs_without_the_venv_on_path(tmp_path) -> None:
+    """`make run` starts `.venv/bin/eno dev` with the system Python first on PATH; SDK synthesizers
+    (`python3 synth.py`, importing eno.function) must still find eno-py."""
+    env = {**os.environ, "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    eno = Path(sys.executable).parent / "eno"
+    process = await asyncio.create_subprocess_exec(
+        str(eno),
+        "dev",
+        "--example",
+        "minimal",
+        "--exit-when-ready",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--kubeconfig",
+        str(tmp_path / "kubeconfig"),
+        "--log-file",
+        str(tmp_path / "dev.log"),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, out.decode()
+    assert b"minimal is Ready" in out
