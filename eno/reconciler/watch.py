@@ -105,7 +105,10 @@ class ObjectWatch:
     def _informer(self, gvk: GVK) -> Informer | None:
         informer = self._informers.get(gvk)
         if informer is None and self._running:
-            informer = Informer(self._client, gvk, transform=metadata_only, **self._settings)
+            # PartialObjectMetadata on the wire as well: the watch only ever reads metadata.
+            informer = Informer(
+                self._client, gvk, transform=metadata_only, metadata_only=True, **self._settings
+            )
             informer.add_event_handler(_Handler(self, gvk))
             self._informers[gvk] = informer
             informer.start()
