@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eno.cel.engine import default_engine
 from eno.migrate.steps import Step, edit_symphony, missing, moved_objects, preconditions, verdicts, written_by
@@ -230,3 +232,28 @@ def test_status_table_names_owner_and_last_writer() -> None:
     text = format_table([row])
     assert text.splitlines()[0].split() == ["OBJECT", "OWNER", "LAST", "WRITER", "LAST", "WRITE"]
     assert "ConfigMap default/moved-config" in text
+
+
+_values = st.one_of(st.none(), st.sampled_from(["", "true", "false"]))
+
+
+@given(
+    step=st.sampled_from([Step.PREPARE, Step.FLIP, Step.ROLLBACK, Step.FINISH]),
+    values=st.lists(_values, min_size=3, max_size=3),
+    other=st.dictionaries(st.sampled_from(["a", "b/c"]), st.text(max_size=3), max_size=2),
+)
+def test_a_step_write_is_idempotent_and_touches_only_the_key_of_its_two_variations(
+    step: Step, values: list[str | None], other: dict[str, str]
+) -> None:
+    names = [M.source, M.target, "third"]
+    variations = []
+    for name, value in zip(names, values, strict=True):
+        annotations = dict(other) | ({KEY: value} if value is not None else {})
+        variations.append({"synthesizer": {"name": name}, "annotations": annotations})
+    symphony = {"metadata": {"name": "migration"}, "spec": {"variations": variations}}
+    once = edit_symphony(symphony, M, step)
+    assert edit_symphony(once, M, step) == once
+    assert once["spec"]["variations"][2] == variations[2]
+    for variation in once["spec"]["variations"][:2]:
+        rest = {k: v for k, v in (variation.get("annotations") or {}).items() if k != KEY}
+        assert rest == other
