@@ -27,13 +27,16 @@ from typing import Any
 import attrs
 import structlog
 
+from controllers.events import WARNING, EventRecorder
 from eno.api.v1 import Composition, ResourceSlice
 from eno.api.v1 import constants as c
 from eno.api.v1.composition import Synthesis
 from eno.cel.engine import Engine, Program, default_engine
 from eno.reconciler.compositions import Compositions, composition_view
 from eno.reconciler.echoes import Echoes
+from eno.reconciler.guard import OwnershipGuard, object_key, writing_as
 from eno.reconciler.metrics import ReconcilerMetrics
+from eno.reconciler.ownership import CompositionKey, Decision, Verdict
 from eno.reconciler.pruning import drops_fields
 from eno.reconciler.watch import ObjectKey, ObjectWatch, Verified
 from eno.reconciler.writebuffer import WriteBuffer, error_update, state_update
@@ -181,12 +184,15 @@ class Reconstitution:
         self.metrics = metrics
         self.engine = engine
         self._metadata: dict[tuple[str, str], CompositionMetadata] = {}
+        self.guard: OwnershipGuard | None = None
 
     async def reconcile(self, request: Request) -> Result:
         key = (request.namespace, request.name)
         try:
             comp = await self.cache.get(Composition, request.name, request.namespace)
         except NotFound:
+            if self.guard is not None:
+                self.guard.forget_composition(CompositionKey(*key))
             self.synthesis_cache.purge(key)
             self.echoes.forget(key, set())
             self._metadata.pop(key, None)
@@ -201,6 +207,9 @@ class Reconstitution:
             if slices is None:
                 continue  # a slice is not in the cache yet: its event brings us back
             loaded, requests = self.synthesis_cache.visit(meta, synthesis.uuid, slices)
+            if loaded and self.guard is not None and synthesis is current:
+                for res in self.synthesis_cache.resources(synthesis.uuid):
+                    self.guard.present(CompositionKey(*key), res.ref)
             if loaded:
                 for item in requests:
                     if not self._echo(key, synthesis.uuid, item.ref):
@@ -232,6 +241,8 @@ class Reconstitution:
         self._metadata[key] = meta
         if before is None or (before.labels == meta.labels and before.annotations == meta.annotations):
             return
+        if self.guard is not None:
+            self.guard.metrics.metadata_changed(CompositionKey(*key))
         synthesis = comp.status.current_synthesis
         if synthesis is None:
             return
@@ -281,6 +292,9 @@ class _Pass:
     ready: str | None = None
     modified: bool = False
     error: Exception | None = None
+    ownership: Decision | None = (
+        None  # the guard refused the write (CONFLICT) or handed a delete over (YIELD)
+    )
 
 
 class Reconciler:
@@ -309,6 +323,7 @@ class Reconciler:
         self.metrics = metrics
         self.options = options
         self.intervals = options.intervals
+        self.guard: OwnershipGuard | None = None
 
     async def reconcile(self, request: Request) -> Result:
         if not isinstance(request, ResourceRequest):
@@ -318,6 +333,7 @@ class Reconciler:
         ref = request.ref
         try:
             # Eno's log fields, on every line this pass logs (including the controller's error line).
+            writing_as.set(CompositionKey(request.namespace, request.name))
             with structlog.contextvars.bound_contextvars(
                 compositionName=request.name,
                 compositionNamespace=request.namespace,
@@ -353,13 +369,22 @@ class Reconciler:
         state = self.synthesis_cache.state(current_synthesis.uuid, request.ref)
         known_ready = state.ready if state else None
         key = _object_key(resource)
-        if self.watch is not None and known_ready is not None:
+        me = CompositionKey(request.namespace, request.name)
+        contested = False
+        if self.guard is not None:
+            self.guard.present(me, request.ref)
+            contested = self.guard.contested(request.ref)
+        if self.watch is not None and known_ready is not None and not contested:
             verified = self.watch.unchanged(request, key, resource, composition_view(resource, meta))
             if verified is not None:  # nothing changed since a pass found it in sync: no request at all
                 return self._finish(
                     request, current_synthesis.uuid, resource, verified.snap, verified.deleted, known_ready
                 )
-        outcome = await self._reconcile_resource(meta, previous, resource, known_ready)
+        outcome = await self._reconcile_resource(meta, previous, resource, known_ready, me)
+        if outcome.ownership is not None and outcome.ownership.verdict is Verdict.CONFLICT:
+            return await self._lost(request, me, resource, outcome)
+        if outcome.modified and self.guard is not None:
+            self.guard.wrote(me, request.ref)
 
         failing_open = should_fail_open(outcome.snap, resource, self.options.fail_open)
         error, modified = outcome.error, outcome.modified
@@ -373,6 +398,10 @@ class Reconciler:
             return Result(requeue=True)
         snap = outcome.snap
         deleted = reported_deleted(outcome.current, snap, failing_open) if snap is not None else True
+        if outcome.ownership is not None and outcome.ownership.verdict is Verdict.YIELD:
+            # Handed over to the composition that still holds it: done here, without deleting it.
+            self._forget(request)
+            return self._finish(request, current_synthesis.uuid, resource, snap, True, outcome.ready)
         if self.watch is not None and snap is not None and outcome.current is not None and not failing_open:
             version = str(_metadata(outcome.current).get("resourceVersion") or "")
             view = composition_view(resource, meta)
@@ -394,6 +423,23 @@ class Reconciler:
     def _forget(self, request: ResourceRequest) -> None:
         if self.watch is not None:
             self.watch.forget(request)
+        if self.guard is not None:
+            self.guard.release(CompositionKey(request.namespace, request.name), request.ref)
+
+    async def _lost(
+        self, request: ResourceRequest, me: CompositionKey, resource: Resource, outcome: _Pass
+    ) -> Result:
+        """Another composition keeps the object: no write; the conflict on status (not Ready), as an Event
+        and a metric; look again at the resource's interval (the winner may go away)."""
+        assert self.guard is not None and outcome.ownership is not None
+        await self.guard.conflict(me, request.ref, outcome.ownership)
+        self.buffer.patch_status(
+            resource.manifest_ref,
+            state_update(deleted=False, ready=None, error=outcome.ownership.reason()),
+        )
+        delay = requeue_after(outcome.snap, None, self.intervals) if outcome.snap is not None else None
+        seconds = delay.total_seconds() if delay is not None else self.options.default_reconcile_interval
+        return Result(requeue_after=max(seconds, self.options.min_reconcile_interval))
 
     def _finish(
         self,
@@ -432,15 +478,37 @@ class Reconciler:
         previous: Resource | None,
         resource: Resource,
         known_ready: str | None,
+        me: CompositionKey,
     ) -> _Pass:
-        if self._applies_blind(resource, previous):
+        guard = self.guard
+        if self._applies_blind(resource, previous) and (guard is None or not guard.contested(resource.ref)):
             return await self._apply_blind(meta, resource, known_ready)
+        if guard is None:
+            return await self._checked(meta, previous, resource, known_ready, None)
+        async with guard.locks.hold(object_key(resource.ref)):  # one writer per object at a time
+            return await self._checked(meta, previous, resource, known_ready, me)
+
+    async def _checked(
+        self,
+        meta: CompositionMetadata,
+        previous: Resource | None,
+        resource: Resource,
+        known_ready: str | None,
+        me: CompositionKey | None,
+    ) -> _Pass:
         try:
             current = await self._get(resource)
         except Exception as err:
             return _Pass(error=err)
         ready = self._ready(resource, current, known_ready)
         snap = snapshot(resource, meta, current)
+        if self.guard is not None and me is not None:
+            decision = await self.guard.decide(me, snap, current)
+            if decision.verdict is Verdict.CONFLICT:
+                return _Pass(snap, current, None, ownership=decision)
+            if decision.verdict is Verdict.YIELD:
+                log.info("delete_handed_over", heir=str(decision.winner))
+                return _Pass(snap, current, ready, ownership=decision)
         try:
             modified = await self._reconcile_snapshot(meta, previous, snap, current)
         except Exception as err:
@@ -614,6 +682,8 @@ class Reconciler:
         otherwise a forced server-side apply as `eno`; the live resourceVersion guards against races."""
         resource = snap.resource
         body = snap.obj
+        if self.guard is not None:
+            body = self.guard.mark(body, resource.ref, current, dry_run=dry_run)
         if current is not None:
             body = {**body, "metadata": {**_metadata(body), "resourceVersion": _version(current)}}
         if snap.replace:
@@ -721,6 +791,8 @@ class FreshStart:
         self._reconciler.synthesis_cache = self._reconstitution.synthesis_cache = fresh
         self._reconciler.echoes = self._reconstitution.echoes = echoes
         self._reconstitution.forget_metadata()
+        if self._reconciler.guard is not None:
+            self._reconciler.guard.forget_all()
         if self._reconciler.watch is not None:
             self._reconciler.watch.forget_all()
         self.starts += 1
@@ -779,6 +851,15 @@ def setup(
     reconstitutor = Reconstitution(
         manager.cache, manager.client, synthesis_cache, reconciliation, buffer, metrics, engine, echoes
     )
+    recorder = EventRecorder(manager.client, "eno-reconciler")
+
+    async def report(comp: Composition, message: str) -> None:
+        await recorder.record(comp, WARNING, "OwnershipConflict", message)
+
+    guard = OwnershipGuard(
+        reconciler.compositions, lambda: reconciler.synthesis_cache, manager.registry, report
+    )
+    reconciler.guard = reconstitutor.guard = guard
     fresh_start = FreshStart(engine, resource_filter, reconciler, reconstitutor)
     manager.add(fresh_start)  # first: leader-only runnables start in the order they were added
     manager.add_controller(reconciliation)

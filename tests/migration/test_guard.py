@@ -16,13 +16,6 @@ from tests.eventually import eventually
 
 from .runbook import MOVED, OWNER_KEY, SOURCE, SYMPHONY, TARGET, TIMEOUT, Runbook, compositions, writer
 
-# Not run until then (each would wait out its timeout); verified failing by hand with --runxfail: today the
-# broken migration oscillates (writers source, target, source, target in 12 passes) and the removal deletes.
-GUARD_WIRED = pytest.mark.xfail(
-    run=False,
-    reason="the resource-level guard is not yet wired into controllers/reconciliation.py (R owns it until "
-    "/work/notes/R-done; see /work/notes/X-needs.md)",
-)
 BROKEN_PLAN = {
     "override": "false",
     "source-drops": "false",
@@ -57,7 +50,6 @@ async def reconciles(reconciler: Daemon) -> float:
         pytest.param(60, id="30s", marks=pytest.mark.soak),  # 2 objects x 2 compositions x 1s x 30s / 2
     ],
 )
-@GUARD_WIRED
 async def test_broken_migration_has_one_writer(
     cluster: ApiServer, client: Client, daemons: Daemons, passes: int
 ) -> None:
@@ -96,7 +88,6 @@ def _target(runbook: Runbook) -> str:
     return next(name for name in sorted(runbook.seen) if name.startswith(TARGET))
 
 
-@GUARD_WIRED
 async def test_removing_the_old_variation_in_the_flip_deletes_nothing(
     cluster: ApiServer, client: Client, daemons: Daemons
 ) -> None:
