@@ -4,7 +4,7 @@
   composition that currently writes the object (the guard's winner); the previous owner's series is removed
   when ownership moves, so one series per object.
 - `eno_ownership_handoff_seconds`: the hand-off latency, from the reconciler observing a change of the new
-  owner's composition metadata (the flip) to that composition's first write to an object it did not own.
+  owner's composition metadata (the flip) to that composition's first write to a contested object since.
 - `eno_ownership_conflicts_total{composition_namespace,composition_name,kind}`: writes the guard refused
   because another composition keeps the object (counted per refused pass, on the loser).
 - `eno_resource_writes_total{group,kind,namespace,name,composition_namespace,composition_name}`: writes
@@ -75,14 +75,14 @@ class MigrationMetrics:
     def wrote(self, key: ObjectKey, comp: CompositionKey) -> None:
         """`comp` wrote (or deleted) the object: count it, move the owner series, time a hand-off."""
         self.writes.labels(**_labels(key, comp)).inc()
+        flipped = self._flips.pop(comp, None)
+        if flipped is not None:  # the first write since its metadata changed: the hand-off is done
+            self.handoff.observe(max(0.0, self.clock() - flipped))
         before = self._owners.get(key)
         if before == comp:
             return
         if before is not None:
             self.owner.remove(*_labels(key, before).values())
-            flipped = self._flips.get(comp)
-            if flipped is not None:
-                self.handoff.observe(max(0.0, self.clock() - flipped))
         self._owners[key] = comp
         self.owner.labels(**_labels(key, comp)).set(1)
 

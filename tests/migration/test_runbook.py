@@ -21,10 +21,15 @@ RECONCILER_ARGS = ["--readiness-poll-interval=1s"]
 @pytest.mark.parametrize("condition", ["seed", "in"])
 async def test_runbook(cluster: ApiServer, client: Client, daemons: Daemons, condition: str) -> None:
     await daemons.start("eno-controller")
-    await daemons.start("eno-reconciler", RECONCILER_ARGS)
+    reconciler = await daemons.start("eno-reconciler", RECONCILER_ARGS)
     runbook = Runbook(cluster, client, condition)
     await runbook.run()
     check_invariants(cluster, runbook.flip_revision, runbook.seen)
+    # The hand-off was timed (flip observed -> the new owner's first write) and nothing fought.
+    assert await reconciler.metric("eno_ownership_handoff_seconds_count") >= 1
+    assert await reconciler.metric("eno_ownership_conflicts_total") == 0
+    count = await reconciler.metric("eno_ownership_handoff_seconds_count")
+    print(f"hand-off: {await reconciler.metric('eno_ownership_handoff_seconds_sum') / count:.3f}s mean")
 
 
 @pytest.mark.soak
