@@ -92,7 +92,10 @@ class OwnershipGuard:
         key = object_key(snap.resource.ref)
         self.index.claim(key, claim_of(me, snap))
         await self._refresh_rivals(key, me, snap.resource.ref, current)
-        return self.index.decide(key, me, incumbent_of(current))
+        decision = self.index.decide(key, me, incumbent_of(current))
+        if decision.may_write and len(self.index.claims(key)) > 1:
+            self.metrics.owns(key, me)
+        return decision
 
     async def _refresh_rivals(
         self, key: ObjectKey, me: CompositionKey, ref: Ref, current: Mapping[str, Any] | None

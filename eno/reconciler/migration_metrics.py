@@ -1,10 +1,11 @@
 """Metrics for scraping during a migration (spec migration.md, "Migration metrics"), per registry.
 
 - `eno_resource_owner{group,kind,namespace,name,composition_namespace,composition_name}`: 1 for the
-  composition that currently writes the object (the guard's winner); the previous owner's series is removed
-  when ownership moves, so one series per object.
+  composition the guard lets write the contested object (set at its decision, before any write is due); the
+  previous owner's series is removed when ownership moves, so one series per object.
 - `eno_ownership_handoff_seconds`: the hand-off latency, from the reconciler observing a change of the new
-  owner's composition metadata (the flip) to that composition's first write to a contested object since.
+  owner's composition metadata (the flip) to that composition's first write to each contested object since
+  (one observation per object).
 - `eno_ownership_conflicts_total{composition_namespace,composition_name,kind}`: writes the guard refused
   because another composition keeps the object (counted per refused pass, on the loser).
 - `eno_resource_writes_total{group,kind,namespace,name,composition_namespace,composition_name}`: writes
@@ -66,18 +67,14 @@ class MigrationMetrics:
             registry=registry,
         )
         self._owners: dict[ObjectKey, CompositionKey] = {}
-        self._flips: dict[CompositionKey, float] = {}
+        self._flips: dict[CompositionKey, tuple[float, set[ObjectKey]]] = {}
 
     def metadata_changed(self, comp: CompositionKey) -> None:
         """The reconciler observed a change of the composition's labels or annotations (a possible flip)."""
-        self._flips[comp] = self.clock()
+        self._flips[comp] = (self.clock(), set())
 
-    def wrote(self, key: ObjectKey, comp: CompositionKey) -> None:
-        """`comp` wrote (or deleted) the object: count it, move the owner series, time a hand-off."""
-        self.writes.labels(**_labels(key, comp)).inc()
-        flipped = self._flips.pop(comp, None)
-        if flipped is not None:  # the first write since its metadata changed: the hand-off is done
-            self.handoff.observe(max(0.0, self.clock() - flipped))
+    def owns(self, key: ObjectKey, comp: CompositionKey) -> None:
+        """The guard let `comp` write the contested object: its owner, whether or not a write was due."""
         before = self._owners.get(key)
         if before == comp:
             return
@@ -85,6 +82,16 @@ class MigrationMetrics:
             self.owner.remove(*_labels(key, before).values())
         self._owners[key] = comp
         self.owner.labels(**_labels(key, comp)).set(1)
+
+    def wrote(self, key: ObjectKey, comp: CompositionKey) -> None:
+        """`comp` wrote (or deleted) the object: count it, move the owner series, time a hand-off (the first
+        write to each object since the composition's metadata changed)."""
+        self.writes.labels(**_labels(key, comp)).inc()
+        flip = self._flips.get(comp)
+        if flip is not None and key not in flip[1]:
+            flip[1].add(key)
+            self.handoff.observe(max(0.0, self.clock() - flip[0]))
+        self.owns(key, comp)
 
     def conflict(self, key: ObjectKey, loser: CompositionKey) -> None:
         self.conflicts.labels(

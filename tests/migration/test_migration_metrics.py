@@ -65,6 +65,12 @@ def test_handoff_moves_the_owner_and_times_the_latency() -> None:
     assert sample(registry, "eno_ownership_handoff_seconds_sum") == 0.25
     metrics.wrote(OBJ, B)
     assert sample(registry, "eno_ownership_handoff_seconds_count") == 1.0  # only the first write after it
+    other = ObjectKey("", "ConfigMap", "default", "moved")
+    metrics.wrote(other, B)
+    assert sample(registry, "eno_ownership_handoff_seconds_count") == 2.0  # once per object
+    metrics.owns(OBJ, A)
+    assert (owner(registry, A), owner(registry, B)) == (1.0, None)
+    metrics.owns(OBJ, B)
     assert (writes(registry, A), writes(registry, B)) == (2.0, 2.0)
     metrics.forget_object(OBJ)
     assert owner(registry, B) is None
