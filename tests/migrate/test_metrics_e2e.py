@@ -3,19 +3,15 @@ with the values they should have (spec migration.md, "Migration metrics"; docs/r
 
 from __future__ import annotations
 
-import pytest
-
 from eno.api.v1 import Composition
 from eno.apiserver.server import ApiServer
 from eno.migrate.steps import Step
 from eno.runtime.client import Client
 from tests.daemons.conftest import Daemon, Daemons
+from tests.eventually import eventually
 from tests.migrate.test_runbook_cli import migrate
 from tests.migration.runbook import Runbook
 
-pytestmark = pytest.mark.xfail(
-    reason="until the reconciler calls the guard and MigrationMetrics (issue 12's wiring)", strict=False
-)
 OBJECTS = (("ConfigMap", "moved-config"), ("Deployment", "moved-app"))
 
 
@@ -45,18 +41,22 @@ async def test_metrics_during_the_runbook(cluster: ApiServer, client: Client, da
     await runbook.step("2")
     comps = await names(client)
     source, target = comps["migration-source"], comps["migration-target"]
-    for kind, name in OBJECTS:  # both claim it, the source writes it
-        assert await owner(reconciler, kind, name, source) == 1
+    for kind, name in OBJECTS:  # both claim it; the owner series appears with the source's next pass
         assert await owner(reconciler, kind, name, target) == 0
 
     await migrate(client, Step.FLIP, 0)
     before = {obj: await writes(reconciler, *obj, source) for obj in OBJECTS}
-    for kind, name in OBJECTS:  # one series per object: it moved to the target
-        assert await owner(reconciler, kind, name, target) == 1
-        assert await owner(reconciler, kind, name, source) == 0
-        assert await writes(reconciler, kind, name, target) >= 1
-    assert await reconciler.metric("eno_ownership_handoff_seconds_count") == len(OBJECTS)
-    assert await reconciler.metric("eno_ownership_handoff_seconds_bucket", le="1.0") == len(OBJECTS)
+
+    async def moved() -> bool:  # one series per object: it moved to the target
+        for kind, name in OBJECTS:
+            assert await owner(reconciler, kind, name, target) == 1
+            assert await owner(reconciler, kind, name, source) == 0
+            assert await writes(reconciler, kind, name, target) >= 1
+        assert await reconciler.metric("eno_ownership_handoff_seconds_count") == len(OBJECTS)
+        assert await reconciler.metric("eno_ownership_handoff_seconds_bucket", le="1.0") == len(OBJECTS)
+        return True
+
+    await eventually(moved, timeout=10, interval=0.1, message="the owner series on the target")
 
     await runbook.step("4")
     await migrate(client, Step.FINISH, 0)
