@@ -100,6 +100,12 @@ def test_each_step_writes_only_the_two_variations_key(
             ["the target composition's current synthesis is not reconciled"],
             id="flip-unreconciled",
         ),
+        pytest.param(
+            world(Side("true", "true", (moved("source", None),)), Side("", None, (TGT_OBJ,))),
+            Step.PLAN,
+            ["the source's ConfigMap default/moved-config has no override", "both compositions would write"],
+            id="plan-refuses-both-writers",
+        ),
         pytest.param(PREPARED, Step.ROLLBACK, ["nothing to roll back"], id="rollback-unflipped"),
         pytest.param(
             DROPPED, Step.ROLLBACK, ["the source no longer synthesizes ConfigMap"], id="rollback-after-step-4"
