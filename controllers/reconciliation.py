@@ -209,7 +209,9 @@ class Reconstitution:
             loaded, requests = self.synthesis_cache.visit(meta, synthesis.uuid, slices)
             if loaded and self.guard is not None and synthesis is current:
                 for res in self.synthesis_cache.resources(synthesis.uuid):
-                    self.guard.present(CompositionKey(*key), res.ref)
+                    # A new rival: the incumbents decide again (their owner series, their marker).
+                    for rival in self.guard.present(CompositionKey(*key), res.ref):
+                        self._enqueue((rival.namespace, rival.name), res.ref)
             if loaded:
                 for item in requests:
                     if not self._echo(key, synthesis.uuid, item.ref):

@@ -71,12 +71,16 @@ class OwnershipGuard:
         """On a fresh start (regained leadership): claims are rebuilt as syntheses load again."""
         self.index = OwnershipIndex()
 
-    def present(self, me: CompositionKey, ref: Ref) -> None:
+    def present(self, me: CompositionKey, ref: Ref) -> list[CompositionKey]:
         """The composition's synthesis holds `ref`: make it known as a claimant before its first decision,
-        so a rival's plain resource is not applied blind over a contested object."""
+        so a rival's plain resource is not applied blind over a contested object. Returns the other
+        claimants when this made the object contested (they should decide again)."""
         key = object_key(ref)
-        if all(c.composition != me for c in self.index.claims(key)):
-            self.index.claim(key, Claim(me, enabled=True))
+        claims = self.index.claims(key)
+        if any(c.composition == me for c in claims):
+            return []
+        self.index.claim(key, Claim(me, enabled=True))
+        return [c.composition for c in claims]
 
     def contested(self, ref: Ref) -> bool:
         return len(self.index.claims(object_key(ref))) > 1
