@@ -26,10 +26,13 @@ test: lint
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m soak $(PYTEST_ARGS)
 
-# Eno on this machine: the embedded API server and kubelet, both daemons, the getting-started example
-# applied and Ready; then a live summary until Ctrl-C (kubeconfig in .eno/kubeconfig).
+
+# The embedded API server, both daemons, and the migration example run end to end through `eno migrate`;
+# then it stays up (kubectl --kubeconfig .eno/kubeconfig ...) until Ctrl-C. Each run starts from an empty
+# cluster: the runbook begins where the example does.
 run: $(STAMP)
-	$(BIN)/eno dev --example migration
+	rm -rf .eno/data
+	$(BIN)/eno dev --example migration --walkthrough
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .eno

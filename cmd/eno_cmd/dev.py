@@ -69,6 +69,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--exit-when-ready", action="store_true", help="with --example: stop once the example is Ready"
     )
+    parser.add_argument(
+        "--walkthrough",
+        action="store_true",
+        help="with --example: once Ready, run the example's walkthrough.sh against this cluster",
+    )
 
 
 # -- pure pieces -------------------------------------------------------------------------------------
@@ -332,10 +337,37 @@ async def _run(
     say(out, kubectl_hints(kubeconfig, [n.split("/")[1] for n in names]))
     if args.example and (readme := example_dir(args.example) / "README.md").is_file():
         say(out, f"Next steps: {readme}")
+    if getattr(args, "walkthrough", False) and args.example:
+        code = await walkthrough(example_dir(args.example), kubeconfig, out)
+        if code != 0 or args.exit_when_ready:
+            return code
     if args.exit_when_ready and objects:
         return 0
     await view.follow(stop)
     return 0
+
+
+async def walkthrough(example: Path, kubeconfig: Path, out: TextIO) -> int:
+    """Run the example's walkthrough.sh (e.g. the migration runbook through `eno migrate`) with KUBECONFIG
+    pointing here, echoing its output; its exit code is the result."""
+    script = example / "walkthrough.sh"
+    if not script.is_file():
+        say(out, f"eno dev: {example.name} has no walkthrough.sh")
+        return 2
+    say(out, f"eno dev: running {script}")
+    process = await asyncio.create_subprocess_exec(
+        "sh",
+        str(script),
+        env={**os.environ, "KUBECONFIG": str(kubeconfig), "EXAMPLE_DIR": str(example)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    async for line in process.stdout:
+        print(line.decode(errors="replace"), end="", file=out, flush=True)
+    code = await process.wait()
+    say(out, f"eno dev: walkthrough {'done' if code == 0 else f'failed (exit {code})'}")
+    return code
 
 
 def run(args: argparse.Namespace) -> int:

@@ -97,3 +97,30 @@ async def test_sdk_example_is_ready_when_eno_dev_runs_without_the_venv_on_path(t
     out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode == 0, out.decode()
     assert b"minimal is Ready" in out
+
+
+async def test_make_run_walks_the_migration_through_eno_migrate(tmp_path) -> None:
+    """What `make run` does: the migration example, then its runbook through `eno migrate`."""
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "eno"),
+        "dev",
+        "--example",
+        "migration",
+        "--walkthrough",
+        "--exit-when-ready",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--kubeconfig",
+        str(tmp_path / "kubeconfig"),
+        "--log-file",
+        str(tmp_path / "dev.log"),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=240)
+    text = out.decode()
+    assert process.returncode == 0, text
+    assert "plan: ready to flip" in text
+    assert "moved-config is now written by: target" in text
+    assert "eno dev: walkthrough done" in text
