@@ -28,7 +28,7 @@ import attrs
 import structlog
 
 from controllers.events import WARNING, EventRecorder
-from eno.api.v1 import Composition, ResourceSlice
+from eno.api.v1 import Composition, ResourceSlice, Symphony
 from eno.api.v1 import constants as c
 from eno.api.v1.composition import Synthesis
 from eno.cel.engine import Engine, Program, default_engine
@@ -38,6 +38,8 @@ from eno.reconciler.guard import OwnershipGuard, object_key, writing_as
 from eno.reconciler.metrics import ReconcilerMetrics
 from eno.reconciler.ownership import CompositionKey, Decision, Verdict
 from eno.reconciler.pruning import drops_fields
+from eno.reconciler.shards import REASON as REASON_SPLIT
+from eno.reconciler.shards import ShardCheck
 from eno.reconciler.watch import ObjectKey, ObjectWatch, Verified
 from eno.reconciler.writebuffer import WriteBuffer, error_update, state_update
 from eno.resource.cache import SynthesisCache
@@ -185,6 +187,7 @@ class Reconstitution:
         self.engine = engine
         self._metadata: dict[tuple[str, str], CompositionMetadata] = {}
         self.guard: OwnershipGuard | None = None
+        self.shards: ShardCheck | None = None
 
     async def reconcile(self, request: Request) -> Result:
         key = (request.namespace, request.name)
@@ -197,6 +200,8 @@ class Reconstitution:
             self.echoes.forget(key, set())
             self._metadata.pop(key, None)
             return Result()
+        if self.shards is not None:
+            self.shards.observe(comp)
         meta = CompositionMetadata.from_composition(comp)
         self._hand_off(key, meta, comp)
         current, previous = comp.status.current_synthesis, comp.status.previous_synthesis
@@ -862,6 +867,13 @@ def setup(
         reconciler.compositions, lambda: reconciler.synthesis_cache, manager.registry, report
     )
     reconciler.guard = reconstitutor.guard = guard
+    if options.composition_label_selector:
+
+        async def split(symph: Symphony, message: str) -> None:
+            await recorder.record(symph, WARNING, REASON_SPLIT, message)
+
+        reconstitutor.shards = ShardCheck(manager.client, options.composition_label_selector, split)
+        manager.add(reconstitutor.shards)
     fresh_start = FreshStart(engine, resource_filter, reconciler, reconstitutor)
     manager.add(fresh_start)  # first: leader-only runnables start in the order they were added
     manager.add_controller(reconciliation)
