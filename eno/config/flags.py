@@ -8,25 +8,19 @@ Durations use Go's syntax (`30s`, `1m30s`, `250ms`, `1h`) and become seconds.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import attrs
 
+from eno.api.v1.times import duration_seconds
+
 _BOOL_TRUE: Final = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _BOOL_FALSE: Final = frozenset({"0", "f", "F", "FALSE", "false", "False"})
-_DURATION_UNITS: Final = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,  # U+00B5 micro sign
-    "μs": 1e-6,  # U+03BC Greek mu
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-_DURATION_PART: Final = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+
+# Go's time.ParseDuration in seconds; its ValueError message is the one line a bad flag prints.
+parse_duration = duration_seconds
 
 
 class FlagError(ValueError):
@@ -63,36 +57,6 @@ def parse_float(text: str) -> float:
         return float(text)
     except ValueError:
         raise ValueError("not a number") from None
-
-
-def parse_duration(text: str) -> float:
-    """Go's time.ParseDuration, in seconds: `[-+]?(number unit)+` or a bare `0`."""
-    body = text
-    sign = 1.0
-    if body[:1] in "+-" and body:
-        sign = -1.0 if body[0] == "-" else 1.0
-        body = body[1:]
-    if body == "0":
-        return 0.0
-    if not body:
-        raise ValueError("not a duration (e.g. 30s, 5m, 1h30m)")
-    total = 0.0
-    position = 0
-    while position < len(body):
-        match = _DURATION_PART.match(body, position)
-        if match is None:
-            number = re.match(r"\d+\.?\d*|\.\d+", body[position:])
-            if number and number.end() == len(body) - position:
-                raise ValueError("missing unit in duration (use ns, us, ms, s, m or h)")
-            if number:
-                unit = re.match(r"[^\d.]+", body[position + number.end() :])
-                raise ValueError(
-                    f'unknown unit "{unit.group(0) if unit else ""}" (use ns, us, ms, s, m or h)'
-                )
-            raise ValueError("not a duration (e.g. 30s, 5m, 1h30m)")
-        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-        position = match.end()
-    return sign * total
 
 
 def format_duration(seconds: float) -> str:

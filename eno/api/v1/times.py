@@ -23,6 +23,39 @@ _UNITS: Final = {
 _PART: Final = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 
 
+def duration_seconds(text: str) -> float:
+    """Go's `time.ParseDuration`, in seconds: `[-+]?(number unit)+` or a bare `0` (nanoseconds kept).
+
+    Raises ValueError whose message says what is wrong (for flags, which print it as is).
+    """
+    body = text
+    sign = 1.0
+    if body[:1] in ("+", "-"):
+        sign = -1.0 if body[0] == "-" else 1.0
+        body = body[1:]
+    if body == "0":
+        return 0.0
+    if not body:
+        raise ValueError("not a duration (e.g. 30s, 5m, 1h30m)")
+    total = 0.0
+    position = 0
+    while position < len(body):
+        match = _PART.match(body, position)
+        if match is None:
+            number = re.match(r"\d+\.?\d*|\.\d+", body[position:])
+            if number and number.end() == len(body) - position:
+                raise ValueError("missing unit in duration (use ns, us, ms, s, m or h)")
+            if number:
+                unit = re.match(r"[^\d.]+", body[position + number.end() :])
+                raise ValueError(
+                    f'unknown unit "{unit.group(0) if unit else ""}" (use ns, us, ms, s, m or h)'
+                )
+            raise ValueError("not a duration (e.g. 30s, 5m, 1h30m)")
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        position = match.end()
+    return sign * total
+
+
 def parse_duration(text: str) -> dt.timedelta:
     """Parse a Go duration (`time.ParseDuration`): `10s`, `1h30m`, `-1.5m`, `300ms`, `0`.
 
@@ -30,24 +63,10 @@ def parse_duration(text: str) -> dt.timedelta:
 
     Raises ValueError when the text is not a Go duration.
     """
-    s = text
-    sign = 1.0
-    if s[:1] in ("+", "-"):
-        sign = -1.0 if s[0] == "-" else 1.0
-        s = s[1:]
-    if s == "0":
-        return dt.timedelta(0)
-    if not s:
-        raise ValueError(f"invalid duration {text!r}")
-    pos = 0
-    seconds = 0.0
-    while pos < len(s):
-        m = _PART.match(s, pos)
-        if m is None:
-            raise ValueError(f"invalid duration {text!r}")
-        seconds += float(m.group(1)) * _UNITS[m.group(2)]
-        pos = m.end()
-    return dt.timedelta(seconds=sign * seconds)
+    try:
+        return dt.timedelta(seconds=duration_seconds(text))
+    except ValueError:
+        raise ValueError(f"invalid duration {text!r}") from None
 
 
 def format_duration(delta: dt.timedelta) -> str:
