@@ -14,8 +14,6 @@ An owner exists when an object with its uid exists and is cluster-scoped or in t
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -25,6 +23,7 @@ import structlog
 from eno.apiserver import controllerwrites, deletion
 from eno.apiserver.context import ApiContext
 from eno.apiserver.store import DELETED, Event, Key, Store, Transaction
+from eno.apiserver.storeworker import StoreWorker
 
 log = structlog.get_logger("eno.apiserver.gc")
 
@@ -271,65 +270,34 @@ class Executor(Protocol):
     def execute(self, txn: Transaction, action: Action) -> None: ...
 
 
-class GarbageCollector:
+class GarbageCollector(StoreWorker):
     """The collector's task: fed by the store's commit hook, acting in batches under the store lock."""
 
+    name = "garbage-collector"
+    batch_size = BATCH
+
     def __init__(self, store: Store, executor: Executor) -> None:
-        self.store = store
+        super().__init__(store)
         self.executor = executor
         self.graph = Graph()
-        self._pending: dict[str, None] = {}
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._busy = False
-
-    @property
-    def idle(self) -> bool:
-        return not self._pending and not self._busy
 
     def start(self) -> None:
         objects = [(k, o) for k in self.store.keys() if (o := self.store.get(k)) is not None]
-        self._enqueue(self.graph.rebuild(objects))
-        self.store.commit_hooks.append(self._observe)
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="garbage-collector")
-
-    async def stop(self) -> None:
-        if self._observe in self.store.commit_hooks:
-            self.store.commit_hooks.remove(self._observe)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._enqueue(sorted(self.graph.rebuild(objects)))
+        self._attach()
 
     def _observe(self, event: Event) -> None:
         todo = self.graph.observe(event)
         if todo:
-            self._enqueue(todo)
+            self._enqueue(sorted(todo))
 
-    def _enqueue(self, uids: Iterable[str]) -> None:
-        for uid in sorted(uids):
-            self._pending[uid] = None
-        if self._pending:
-            self._wakeup.set()
+    def _work(self, txn: Transaction, batch: list[str]) -> None:
+        for uid in batch:
+            for action in decide(self.graph, uid):
+                self._execute(txn, action)
 
-    async def _run(self) -> None:
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._pending:
-                self._busy = True
-                try:
-                    async with self.store.transaction() as txn:
-                        batch = list(self._pending)[:BATCH]
-                        for uid in batch:
-                            self._pending.pop(uid, None)
-                            for action in decide(self.graph, uid):
-                                self._execute(txn, action)
-                finally:
-                    self._busy = False
-                # Let clients' writes in between batches.
-                await asyncio.sleep(0)
+    def _failed(self, batch: list[str]) -> None:
+        log.exception("gc_batch_failed", uids=batch)
 
     def _execute(self, txn: Transaction, action: Action) -> None:
         try:

@@ -16,8 +16,6 @@ The write rules are pure functions; `NamespaceController` is the asyncio task fe
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import copy
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -27,7 +25,8 @@ import structlog
 
 from eno.apiserver import controllerwrites, deletion, errors
 from eno.apiserver.context import ApiContext
-from eno.apiserver.store import DELETED, Event, Key, Store, Transaction
+from eno.apiserver.store import DELETED, Event, Key, Transaction
+from eno.apiserver.storeworker import StoreWorker
 
 log = structlog.get_logger("eno.apiserver.namespaces")
 
@@ -231,40 +230,23 @@ def content_of(txn: Transaction, namespace: str) -> list[tuple[Key, Obj]]:
     return out
 
 
-class NamespaceController:
+class NamespaceController(StoreWorker):
     """Empties terminating namespaces and finalizes them, fed by the store's commit hook."""
 
+    name = "namespace-controller"
+
     def __init__(self, ctx: ApiContext, now: Callable[[], str]) -> None:
+        super().__init__(ctx.store)
         self.ctx = ctx
-        self.store: Store = ctx.store
         self._now = now
         self._terminating: set[str] = set()
-        self._pending: dict[str, None] = {}
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._busy = False
-
-    @property
-    def idle(self) -> bool:
-        return not self._pending and not self._busy
 
     def start(self) -> None:
         for key in self.store.list_keys("", "namespaces"):
             if is_terminating(self.store.get(key)):
                 self._terminating.add(key.name)
                 self._pending[key.name] = None
-        self.store.commit_hooks.append(self._observe)
-        self._wakeup.set()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="namespace-controller")
-
-    async def stop(self) -> None:
-        if self._observe in self.store.commit_hooks:
-            self.store.commit_hooks.remove(self._observe)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._attach()
 
     def _observe(self, event: Event) -> None:
         key = event.key
@@ -275,29 +257,17 @@ class NamespaceController:
                 return
             if is_terminating(event.object):
                 self._terminating.add(key.name)
-                self._pending[key.name] = None
-                self._wakeup.set()
+                self._enqueue([key.name])
             return
         if key.namespace in self._terminating:
-            self._pending[key.namespace] = None
-            self._wakeup.set()
+            self._enqueue([key.namespace])
 
-    async def _run(self) -> None:
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._pending:
-                name = next(iter(self._pending))
-                self._busy = True
-                try:
-                    async with self.store.transaction() as txn:
-                        self._pending.pop(name, None)
-                        self._sync(txn, name)
-                except Exception:
-                    log.exception("namespace_sync_failed", namespace=name)
-                finally:
-                    self._busy = False
-                await asyncio.sleep(0)
+    def _work(self, txn: Transaction, batch: list[str]) -> None:
+        for name in batch:
+            self._sync(txn, name)
+
+    def _failed(self, batch: list[str]) -> None:
+        log.exception("namespace_sync_failed", namespace=batch[0] if batch else "")
 
     def _sync(self, txn: Transaction, name: str) -> None:
         ns = txn.get(namespace_key(name))
